@@ -46,11 +46,14 @@ export function exists(path: string): boolean {
   return fs.existsSync(path);
 }
 
-/** Read-only descriptors of closed data files, least recently used closed first. */
+/** Descriptors of closed files (index files: read-write for in-place flags), least recently used closed first. */
 export class ClosedFileCache {
   private readonly open = new Map<number, number>();
 
-  constructor(private readonly pathOf: (id: number) => string) {}
+  constructor(
+    private readonly pathOf: (id: number) => string,
+    private readonly flags: "r" | "r+" = "r",
+  ) {}
 
   fd(id: number): number {
     const cached = this.open.get(id);
@@ -61,7 +64,7 @@ export class ClosedFileCache {
     }
     let fd: number;
     try {
-      fd = fs.openSync(this.pathOf(id), "r");
+      fd = fs.openSync(this.pathOf(id), this.flags);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         throw new MissingDataError(this.pathOf(id));

@@ -99,7 +99,7 @@ export class Store {
   constructor(options: StoreOptions) {
     this.options = options;
     this.closedData = new ClosedFileCache((id) => dataPath(options.dataDir, id));
-    this.closedIndex = new ClosedFileCache((id) => indexPath(options.indexDir, id));
+    this.closedIndex = new ClosedFileCache((id) => indexPath(options.indexDir, id), "r+");
   }
 
   /** Create or replay the namespace files. */
