@@ -13,12 +13,14 @@ import {
   dataHeaderBytes,
   decodeDataEntryHeader,
   decodeIndexHeader,
+  decodeSeqKey,
   encodeDataHeader,
   encodeIndexHeader,
   flagDeleted,
   indexEntryHeaderBytes,
   indexHeaderBytes,
   indexModeSeq,
+  seqKeyBytes,
 } from "./format.ts";
 import { stateCurrent, stateDeleted } from "./slots.ts";
 import type { Store } from "./store.ts";
@@ -29,27 +31,51 @@ function countIndexFiles(indexDir: string): number {
   return count;
 }
 
+/** Index files are read in chunks of this size, so start-up memory stays flat. */
+const replayChunkBytes = 4 * 1024 * 1024;
+
 /** Load one index file into the store; returns the byte length of its valid part. */
-function loadIndexFile(store: Store, id: number, bytes: Uint8Array, isLast: boolean): number {
+function loadIndexFile(store: Store, id: number, isLast: boolean): number {
   const path = indexPath(store.options.indexDir, id);
-  const header = decodeIndexHeader(bytes);
-  if (header === null) {
-    if (isLast && id > 0 && bytes.length < indexHeaderBytes) return 0;
-    throw qssError("CORRUPT", `Cannot load index ${path}: bad header`);
+  const fd = fs.openSync(path, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const header = decodeIndexHeader(readAt(fd, indexHeaderBytes, 0));
+    if (header === null) {
+      if (isLast && id > 0 && size < indexHeaderBytes) return 0;
+      throw qssError("CORRUPT", `Cannot load index ${path}: bad header`);
+    }
+    if (id === 0) store.mode = header.mode === indexModeSeq ? "seq" : "user";
+    store.seqFirstIds[id] = store.slots.count;
+    let position = indexHeaderBytes;
+    while (position < size) {
+      const chunk = readAt(fd, Math.min(replayChunkBytes, size - position), position);
+      const consumed = loadEntries(store, id, chunk, position);
+      if (consumed === 0) break;
+      position += consumed;
+    }
+    if (position !== size && !isLast) {
+      store.options.log(`[-] index ${path}: ${size - position} trailing bytes ignored`);
+    }
+    return position;
+  } finally {
+    fs.closeSync(fd);
   }
-  if (id === 0) store.mode = header.mode === indexModeSeq ? "seq" : "user";
-  store.seqFirstIds[id] = store.slots.count;
+}
+
+/** Parse the complete entries of a chunk read at `base`; returns the bytes consumed. */
+function loadEntries(store: Store, id: number, bytes: Uint8Array, base: number): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const s = store.slots;
   const seq = store.mode === "seq";
-  let at = indexHeaderBytes;
+  let at = 0;
   while (at + indexEntryHeaderBytes <= bytes.length) {
-    const keyBytes = bytes[at]!;
+    const keyBytes = bytes[at] as number;
     if (at + indexEntryHeaderBytes + keyBytes > bytes.length) break;
     const slot = s.push();
     s.dataOffset[slot] = view.getUint32(at + 1, true);
     s.payloadBytes[slot] = view.getUint32(at + 5, true);
-    const deleted = (bytes[at + 13]! & flagDeleted) !== 0;
+    const deleted = ((bytes[at + 13] as number) & flagDeleted) !== 0;
     // User mode: the reference derives the data file from the index file on load.
     s.dataId[slot] = seq ? view.getUint32(at + 14, true) : id;
     s.timestampSeconds[slot] = view.getUint32(at + 18, true);
@@ -57,54 +83,48 @@ function loadIndexFile(store: Store, id: number, bytes: Uint8Array, isLast: bool
     s.parentId[slot] = view.getUint32(at + 26, true);
     s.parentOffset[slot] = view.getUint32(at + 30, true);
     s.indexId[slot] = id;
-    s.indexOffset[slot] = at;
-    const keyStart = at + indexEntryHeaderBytes;
-    if (seq) {
-      const key = view.getBigUint64(keyStart, true);
-      s.seqKey[slot] = Number(key);
-      s.state[slot] = deleted ? stateDeleted : Number(key) === slot ? stateCurrent : 0;
-      if (!deleted && Number(key) === slot) {
-        store.entries++;
-        store.dataSizeBytes += s.payloadBytes[slot]!;
-      }
-    } else {
-      loadUserKey(store, slot, bytes, keyStart, keyBytes, deleted);
-    }
-    store.lastIndexOffset = at;
+    s.indexOffset[slot] = base + at;
+    s.keyBytes[slot] = keyBytes;
+    const key = bytes.subarray(at + indexEntryHeaderBytes, at + indexEntryHeaderBytes + keyBytes);
+    if (seq) loadSeqKey(store, slot, key, deleted);
+    else loadUserKey(store, slot, key, deleted);
+    store.lastIndexOffset = base + at;
     at += indexEntryHeaderBytes + keyBytes;
-  }
-  if (at !== bytes.length && !isLast) {
-    store.options.log(`[-] index ${path}: ${bytes.length - at} trailing bytes ignored`);
   }
   return at;
 }
 
-function loadUserKey(
-  store: Store,
-  slot: number,
-  bytes: Uint8Array,
-  keyStart: number,
-  keyBytes: number,
-  deleted: boolean,
-): void {
+function loadSeqKey(store: Store, slot: number, key: Uint8Array, deleted: boolean): void {
   const s = store.slots;
-  const key = Buffer.from(bytes.buffer, bytes.byteOffset + keyStart, keyBytes).toString("latin1");
-  store.slotKeys[slot] = key;
-  const previous = store.keyMap.get(key);
-  if (previous !== undefined) {
-    s.state[previous] = s.state[previous]! & ~stateCurrent;
+  const id = key.length === seqKeyBytes ? decodeSeqKey(key) : -1;
+  s.keyRef[slot] = id;
+  const current = !deleted && id === slot;
+  s.state[slot] = deleted ? stateDeleted : current ? stateCurrent : 0;
+  if (current) {
+    store.entries++;
+    store.dataSizeBytes += s.payloadBytes[slot] as number;
+  }
+}
+
+function loadUserKey(store: Store, slot: number, key: Uint8Array, deleted: boolean): void {
+  const s = store.slots;
+  const previous = store.keys.get(key);
+  if (previous >= 0) {
+    s.state[previous] = (s.state[previous] as number) & ~stateCurrent;
     store.entries--;
-    store.dataSizeBytes -= s.payloadBytes[previous]!;
-    store.keyMap.delete(key);
+    store.dataSizeBytes -= s.payloadBytes[previous] as number;
   }
   if (deleted) {
     s.state[slot] = stateDeleted;
+    s.keyRef[slot] = previous >= 0 ? (s.keyRef[previous] as number) : -1;
+    if (previous >= 0) store.keys.delete(key);
     return;
   }
+  s.keyRef[slot] = previous >= 0 ? (s.keyRef[previous] as number) : store.keys.storeKey(key);
   s.state[slot] = stateCurrent;
-  store.keyMap.set(key, slot);
+  store.keys.set(key, slot);
   store.entries++;
-  store.dataSizeBytes += s.payloadBytes[slot]!;
+  store.dataSizeBytes += s.payloadBytes[slot] as number;
 }
 
 export function replayIndexFiles(store: Store): void {
@@ -112,8 +132,7 @@ export function replayIndexFiles(store: Store): void {
   const count = countIndexFiles(indexDir);
   let validBytes = 0;
   for (let id = 0; id < count; id++) {
-    const bytes = fs.readFileSync(indexPath(indexDir, id));
-    validBytes = loadIndexFile(store, id, bytes, id === count - 1);
+    validBytes = loadIndexFile(store, id, id === count - 1);
     store.indexSizeBytes += validBytes;
   }
   const currentId = count - 1;
@@ -213,11 +232,11 @@ function dropLastSlot(store: Store): void {
     store.entries--;
     store.dataSizeBytes -= s.payloadBytes[slot]!;
   }
-  if (store.mode === "user") {
-    const key = store.slotKeys[slot] as string;
-    if (wasCurrent) store.keyMap.delete(key);
-    restoreParent(store, slot, key);
-    store.slotKeys.length = slot;
+  if (store.mode === "user" && wasCurrent) {
+    const keyRef = s.keyRef[slot] as number;
+    const key = store.keys.keyAt(keyRef);
+    store.keys.delete(key);
+    restoreParent(store, slot, key, keyRef);
   }
   fs.ftruncateSync(store.indexFd, offset);
   store.indexSizeBytes -= store.indexEnd - offset;
@@ -227,17 +246,18 @@ function dropLastSlot(store: Store): void {
 }
 
 /** The cut entry replaced an older version: that version is current again. */
-function restoreParent(store: Store, slot: number, key: string): void {
+function restoreParent(store: Store, slot: number, key: Uint8Array, keyRef: number): void {
   const s = store.slots;
   const parentId = s.parentId[slot]!;
   const parentOffset = s.parentOffset[slot]!;
   if (parentOffset === 0) return;
   for (let candidate = slot - 1; candidate >= 0; candidate--) {
     if (s.indexId[candidate] !== parentId || s.indexOffset[candidate] !== parentOffset) continue;
-    if (store.slotKeys[candidate] !== key) return;
+    if (s.keyBytes[candidate] !== key.length) return;
     store.writeDeletedFlag(candidate, false);
     s.state[candidate] = stateCurrent;
-    store.keyMap.set(key, candidate);
+    s.keyRef[candidate] = keyRef;
+    store.keys.set(key, candidate);
     store.entries++;
     store.dataSizeBytes += s.payloadBytes[candidate]!;
     return;

@@ -1,6 +1,6 @@
 /**
  * Compact in-memory image of every index entry, in log order (slot i = i-th index entry).
- * Parallel typed arrays instead of one object per key: about 45 bytes per entry.
+ * Parallel typed arrays instead of one object per key: about 46 bytes per entry.
  * In seq mode slot i is also id i; in user mode a key map points at the key's current slot.
  */
 const initialCapacity = 1024;
@@ -16,8 +16,12 @@ export class SlotTable {
   crc = new Uint32Array(initialCapacity);
   parentId = new Uint32Array(initialCapacity);
   parentOffset = new Uint32Array(initialCapacity);
-  /** Seq mode: the id written in the entry's key (differs from the slot for history copies). */
-  seqKey = new Float64Array(initialCapacity);
+  /**
+   * Seq mode: the id written in the entry's key (differs from the slot for history copies).
+   * User mode: the key's offset in the KeyIndex arena (-1 when not kept).
+   */
+  keyRef = new Float64Array(initialCapacity);
+  keyBytes = new Uint8Array(initialCapacity);
   /** Bit 0: deleted flag as on disk. Bit 1: this slot is a key's current version. */
   state = new Uint8Array(initialCapacity);
 
@@ -37,7 +41,8 @@ export class SlotTable {
     this.crc = grown(this.crc);
     this.parentId = grown(this.parentId);
     this.parentOffset = grown(this.parentOffset);
-    this.seqKey = grown(this.seqKey);
+    this.keyRef = grown(this.keyRef);
+    this.keyBytes = grown(this.keyBytes);
     this.state = grown(this.state);
   }
 

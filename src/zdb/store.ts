@@ -30,6 +30,7 @@ import {
 } from "./format.ts";
 import type { NamespaceMode } from "./namespace.ts";
 import { replayIndexFiles } from "./replay.ts";
+import { KeyIndex } from "./key-index.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
 
 export interface JumpEvent {
@@ -72,10 +73,8 @@ export class Store {
   readonly options: StoreOptions;
   mode: NamespaceMode = "user";
   readonly slots = new SlotTable();
-  /** User mode: latin1 image of the key -> current slot. */
-  readonly keyMap = new Map<string, number>();
-  /** User mode: latin1 key of each slot (for scan and replay). */
-  slotKeys: string[] = [];
+  /** User mode: key -> current slot. */
+  readonly keys = new KeyIndex((slot) => this.slots.keyRef[slot] as number);
   /** Seq mode: first id (slot) of each index file. */
   seqFirstIds: number[] = [];
   currentId = 0;
@@ -131,7 +130,7 @@ export class Store {
   }
 
   keyBytesOf(slot: number): number {
-    return this.mode === "seq" ? seqKeyBytes : (this.slotKeys[slot] as string).length;
+    return this.slots.keyBytes[slot] as number;
   }
 
   /** The slot of a live key, or -1. */
@@ -141,13 +140,12 @@ export class Store {
       if (id < 0 || id >= this.slots.count) return -1;
       return (this.slots.state[id] as number) & stateCurrent ? id : -1;
     }
-    const slot = this.keyMap.get(latin1(key));
-    return slot === undefined ? -1 : slot;
+    return this.keys.get(key);
   }
 
   keyOf(slot: number): Uint8Array {
     if (this.mode === "seq") return encodeSeqKey(slot);
-    return Buffer.from(this.slotKeys[slot] as string, "latin1");
+    return this.keys.keyAt(this.slots.keyRef[slot] as number);
   }
 
   dataFdOf(id: number): number {
@@ -269,6 +267,7 @@ export class Store {
     s.parentId[slot] = entry.parentId;
     s.parentOffset[slot] = entry.parentOffset;
     s.state[slot] = entry.flags & flagDeleted ? stateDeleted : stateCurrent;
+    s.keyBytes[slot] = entry.keyBytes;
   }
 
   private identical(slot: number, value: Uint8Array, crc: number): boolean {
@@ -310,9 +309,9 @@ export class Store {
     if (existing >= 0) this.retire(existing);
     const slot = this.slots.push();
     this.fillSlot(slot, entry, this.currentId, indexOffset);
-    const keyString = latin1(key);
-    this.slotKeys[slot] = keyString;
-    this.keyMap.set(keyString, slot);
+    this.slots.keyRef[slot] =
+      existing >= 0 ? (this.slots.keyRef[existing] as number) : this.keys.storeKey(key);
+    this.keys.set(key, slot);
     this.entries++;
     this.dataSizeBytes += value.length;
     return key;
@@ -342,7 +341,7 @@ export class Store {
     const copyOffset = this.appendIndex(idKey, copy);
     const copySlot = s.push();
     this.fillSlot(copySlot, copy, this.currentId, copyOffset);
-    s.seqKey[copySlot] = id;
+    s.keyRef[copySlot] = id;
     // The id's fixed slot is rewritten in place to point at the new version.
     const updated: IndexEntry = {
       ...old,
@@ -381,7 +380,7 @@ export class Store {
     const slot = this.slots.push();
     assert(slot === id, "seq slot must equal the id");
     this.fillSlot(slot, entry, this.currentId, indexOffset);
-    this.slots.seqKey[slot] = id;
+    this.slots.keyRef[slot] = id;
     this.entries++;
     this.dataSizeBytes += value.length;
     return idKey;
@@ -425,7 +424,7 @@ export class Store {
     const storedKey = this.mode === "seq" ? encodeSeqKey(slot) : key;
     this.appendData(storedKey, new Uint8Array(0), flagDeleted, timestampSeconds);
     this.retire(slot);
-    if (this.mode === "user") this.keyMap.delete(latin1(key));
+    if (this.mode === "user") this.keys.delete(key);
     return true;
   }
 
@@ -559,10 +558,6 @@ export class Store {
   currentFileSize(): number {
     return fileSize(this.dataFd);
   }
-}
-
-export function latin1(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1");
 }
 
 export function encodeScanCursor(slot: number): Uint8Array {

@@ -113,7 +113,7 @@ test("server keeps serving under random and mutated RESP, slow and vanishing cli
       expect(await healthy.ping()).toBe("PONG");
     }
     slow.destroy();
-    expect(await healthy.set("still", "alive")).toBe("still");
+    expect(await healthy.call("SET", ["still", "alive"])).toBe("still");
     expect(await healthy.get("still")).toBe("alive");
   } finally {
     healthy.disconnect();
