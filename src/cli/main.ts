@@ -6,6 +6,7 @@
 import { defineCommand, runMain } from "citty";
 import { buildInfo, formatBuildInfo } from "../platform/build-info.ts";
 import { versionCommand } from "./version.ts";
+import { zdbCommand } from "./zdb.ts";
 
 const info = buildInfo();
 
@@ -17,6 +18,7 @@ export const main = defineCommand({
   },
   subCommands: {
     version: versionCommand,
+    zdb: zdbCommand,
   },
 });
 

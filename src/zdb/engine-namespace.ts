@@ -1,0 +1,212 @@
+/**
+ * A namespace of the in-process engine: the store plus its properties (password, public,
+ * maxsize, worm, lock, freeze), durability (group commit) and missing-data retries.
+ * Implements `ZdbNamespace`; the `*Now` methods are the synchronous fast path the server uses.
+ */
+import { statfsSync } from "node:fs";
+import type { NamespaceDescriptor } from "./descriptor.ts";
+import { MissingDataError, replyText, zdbError } from "./errors.ts";
+import type { Hooks } from "./hooks.ts";
+import { keyBytesMax, valueBytesMax } from "./limits.ts";
+import type { NamespaceStats, ScanPage, ZdbNamespace } from "./namespace.ts";
+import type { HistoryVersion, Store } from "./store.ts";
+
+const scanPageEntriesMax = 64;
+
+export interface NamespaceProperties extends NamespaceDescriptor {
+  locked: boolean;
+  frozen: boolean;
+}
+
+export class EngineNamespace implements ZdbNamespace {
+  store: Store;
+  readonly properties: NamespaceProperties;
+  private readonly hooks: Hooks;
+  private readonly syncEveryWrite: boolean;
+  private syncInFlight: Promise<void> | null = null;
+  private syncQueued: Promise<void> | null = null;
+  private readonly restoring = new Map<string, Promise<boolean>>();
+  /** Set by the engine when the namespace is deleted or flushed away. */
+  closed = false;
+
+  constructor(store: Store, properties: NamespaceProperties, hooks: Hooks, sync: boolean) {
+    this.store = store;
+    this.properties = properties;
+    this.hooks = hooks;
+    this.syncEveryWrite = sync;
+  }
+
+  get name(): string {
+    return this.properties.name;
+  }
+
+  get mode() {
+    return this.store.mode;
+  }
+
+  private checkReadable(): void {
+    if (this.properties.frozen) throw zdbError("UNAVAILABLE", replyText.frozen);
+  }
+
+  private checkWritable(): void {
+    this.checkReadable();
+    if (this.properties.locked) throw zdbError("UNAVAILABLE", replyText.locked);
+  }
+
+  private checkKey(key: Uint8Array): void {
+    if (key.length > keyBytesMax) throw zdbError("LIMIT", replyText.keyTooLarge);
+  }
+
+  getNow(key: Uint8Array): Uint8Array | null {
+    this.checkReadable();
+    this.checkKey(key);
+    return this.store.get(key);
+  }
+
+  setNow(key: Uint8Array, value: Uint8Array, timestampSeconds?: number): Uint8Array | null {
+    this.checkKey(key);
+    if (value.length > valueBytesMax) throw zdbError("LIMIT", "Payload too big");
+    this.checkWritable();
+    const existing = key.length > 0 ? this.store.find(key) : -1;
+    const floating = existing >= 0 ? (this.store.slots.payloadBytes[existing] as number) : 0;
+    const limit = this.properties.maxSizeBytes;
+    if (limit > 0 && this.store.dataSizeBytes + value.length > limit + floating) {
+      throw zdbError("LIMIT", replyText.noSpace);
+    }
+    if (this.properties.worm && existing >= 0) throw zdbError("UNAVAILABLE", replyText.worm);
+    const ts = timestampSeconds ?? Math.floor(Date.now() / 1000);
+    return this.store.set(key, value, ts >>> 0);
+  }
+
+  delNow(key: Uint8Array): boolean {
+    this.checkKey(key);
+    this.checkWritable();
+    if (this.store.find(key) < 0) return false;
+    if (this.properties.worm) throw zdbError("UNAVAILABLE", replyText.wormDelete);
+    return this.store.del(key, Math.floor(Date.now() / 1000));
+  }
+
+  existsNow(key: Uint8Array): boolean {
+    this.checkReadable();
+    this.checkKey(key);
+    return this.store.find(key) >= 0;
+  }
+
+  historyNow(key: Uint8Array, cursor: Uint8Array | null): HistoryVersion {
+    this.checkReadable();
+    return this.store.history(key, cursor);
+  }
+
+  /** Run a read, and on a missing closed data file run missing-data once and retry. */
+  async withRestore<T>(read: () => T): Promise<T> {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof MissingDataError)) throw error;
+      const restored = await this.restore(error.path);
+      if (!restored) throw zdbError("IO", replyText.internal, error);
+      try {
+        return read();
+      } catch (again) {
+        if (again instanceof MissingDataError) throw zdbError("IO", replyText.internal, again);
+        throw again;
+      }
+    }
+  }
+
+  private restore(path: string): Promise<boolean> {
+    const pending = this.restoring.get(path);
+    if (pending) return pending;
+    const started = this.hooks.missingData(path).finally(() => this.restoring.delete(path));
+    this.restoring.set(path, started);
+    return started;
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | null> {
+    return this.withRestore(() => this.getNow(key));
+  }
+
+  async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
+    const result = this.setNow(key, value);
+    if (this.syncEveryWrite) await this.durable();
+    return result;
+  }
+
+  async del(key: Uint8Array): Promise<boolean> {
+    const result = this.delNow(key);
+    if (this.syncEveryWrite) await this.durable();
+    return result;
+  }
+
+  async exists(key: Uint8Array): Promise<boolean> {
+    return this.existsNow(key);
+  }
+
+  async scan(cursor?: Uint8Array): Promise<ScanPage> {
+    this.checkReadable();
+    const found = this.store.scan(cursor ?? null, scanPageEntriesMax + 1, false);
+    const page = found.slice(0, scanPageEntriesMax);
+    const last = page[page.length - 1];
+    return {
+      entries: page.map(({ key, sizeBytes, timestampSeconds }) => ({
+        key,
+        sizeBytes,
+        timestampSeconds,
+      })),
+      nextCursor: found.length > scanPageEntriesMax && last ? last.cursor : null,
+    };
+  }
+
+  async stats(): Promise<NamespaceStats> {
+    return this.statsNow();
+  }
+
+  statsNow(): NamespaceStats {
+    let diskFreeBytes = 0;
+    try {
+      const info = statfsSync(this.store.options.dataDir);
+      diskFreeBytes = info.bavail * info.bsize;
+    } catch {
+      diskFreeBytes = 0;
+    }
+    return {
+      name: this.name,
+      mode: this.mode,
+      entries: this.store.entries,
+      dataSizeBytes: this.store.dataSizeBytes,
+      dataLimitBytes: this.properties.maxSizeBytes,
+      indexSizeBytes: this.store.indexSizeBytes,
+      public: this.properties.public,
+      worm: this.properties.worm,
+      passwordProtected: this.properties.password !== null,
+      diskFreeBytes,
+    };
+  }
+
+  async sync(): Promise<void> {
+    await this.durable();
+  }
+
+  /**
+   * Group commit: resolves once every write made before the call is on disk. Writes arriving
+   * while an fsync runs share the next one.
+   */
+  durable(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.syncInFlight === null) {
+      if (this.store.unsyncedWrites === 0) return Promise.resolve();
+      this.syncInFlight = this.store.fsyncAsync().finally(() => {
+        this.syncInFlight = null;
+      });
+      return this.syncInFlight;
+    }
+    if (this.store.unsyncedWrites === 0) return this.syncInFlight;
+    if (this.syncQueued === null) {
+      this.syncQueued = this.syncInFlight.then(() => {
+        this.syncQueued = null;
+        return this.durable();
+      });
+    }
+    return this.syncQueued;
+  }
+}

@@ -1,0 +1,382 @@
+/**
+ * The in-process 0-db engine: namespaces (with persisted descriptors), hooks, rotation timer,
+ * periodic sync, directory lock. No sockets here.
+ *
+ * @example
+ * const engine = await openEngine({ dataDir: "/var/qss/data", indexDir: "/var/qss/index" });
+ * const ns = engine.namespace("default");
+ * await ns?.set(new TextEncoder().encode("k"), new TextEncoder().encode("v"));
+ * await engine.close();
+ */
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { qssError } from "../base/errors.ts";
+import { decodeDescriptor, encodeDescriptor, type NamespaceDescriptor } from "./descriptor.ts";
+import { EngineNamespace } from "./engine-namespace.ts";
+import { type HookListener, Hooks } from "./hooks.ts";
+import { dataFileBytesDefault, namespaceNameBytesMax } from "./limits.ts";
+import type { NamespaceMode } from "./namespace.ts";
+import { type JumpEvent, Store } from "./store.ts";
+
+export const defaultNamespaceName = "default";
+const descriptorFileName = "zdb-namespace";
+const lockFileName = ".zdb.lock";
+
+export interface EngineOptions {
+  dataDir: string;
+  indexDir: string;
+  /** Fixed mode for every namespace, or "mixed" (default): each namespace has its own. */
+  mode?: NamespaceMode | "mixed";
+  /** Rotate when the next write would pass this size (reference `--datasize`). */
+  dataFileBytesMax?: number;
+  /** Hook executable (reference `--hook`). */
+  hook?: string | null;
+  /** Second argument of every hook call (the reference uses its listen address). */
+  instanceId?: string;
+  /** Every write durable before it is acknowledged (group commit). */
+  sync?: boolean;
+  /** Fsync dirty namespaces at least every so many seconds (0: never by timer). */
+  syncTimeSeconds?: number;
+  /** Rotate namespaces that changed every so many seconds (0: never by timer). */
+  rotateSeconds?: number;
+  /** Size limit given to new namespaces (reference `--maxsize`), 0 = none. */
+  maxSizeBytes?: number;
+  log?: (line: string) => void;
+}
+
+export function validNamespaceName(name: string): boolean {
+  const bytes = new TextEncoder().encode(name).length;
+  return (
+    bytes > 0 &&
+    bytes <= namespaceNameBytesMax &&
+    name !== "." &&
+    name !== ".." &&
+    !name.includes("/") &&
+    !name.includes("\0")
+  );
+}
+
+export class Engine {
+  readonly options: Required<Omit<EngineOptions, "hook">> & { hook: string | null };
+  readonly hooks: Hooks;
+  private readonly namespaces = new Map<string, EngineNamespace>();
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private lockFd = -1;
+  private closedAlready = false;
+
+  constructor(options: EngineOptions) {
+    this.options = {
+      mode: "mixed",
+      dataFileBytesMax: dataFileBytesDefault,
+      hook: null,
+      instanceId: "qss",
+      sync: false,
+      syncTimeSeconds: 0,
+      rotateSeconds: 0,
+      maxSizeBytes: 0,
+      log: () => undefined,
+      ...options,
+    };
+    this.hooks = new Hooks(this.options.hook, this.options.instanceId);
+  }
+
+  /** Called once by `openEngine`. */
+  start(): void {
+    fs.mkdirSync(this.options.indexDir, { recursive: true });
+    fs.mkdirSync(this.options.dataDir, { recursive: true });
+    this.takeLock();
+    const ok = this.hooks.runBlocking("namespaces-init", [
+      this.options.indexDir,
+      this.options.dataDir,
+    ]);
+    if (!ok) this.options.log("[-] hook namespaces-init failed, loading what is on disk");
+    for (const entry of fs.readdirSync(this.options.indexDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = join(this.options.indexDir, entry.name);
+      if (fs.existsSync(join(dir, descriptorFileName)) || fs.existsSync(join(dir, "i0"))) {
+        this.load(entry.name);
+      }
+    }
+    if (!this.namespaces.has(defaultNamespaceName)) this.create(defaultNamespaceName, true);
+    this.startTimers();
+  }
+
+  private takeLock(): void {
+    const path = join(this.options.indexDir, lockFileName);
+    try {
+      this.lockFd = fs.openSync(path, "wx", 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number(fs.readFileSync(path, "utf8").trim());
+      if (pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw qssError("UNAVAILABLE", `Cannot open ${this.options.indexDir}: used by pid ${pid}`);
+      }
+      this.lockFd = fs.openSync(path, "w", 0o600);
+    }
+    fs.writeSync(this.lockFd, `${process.pid}\n`);
+  }
+
+  private startTimers(): void {
+    const { rotateSeconds, syncTimeSeconds } = this.options;
+    if (rotateSeconds > 0) {
+      const timer = setInterval(() => this.rotateChanged(), rotateSeconds * 1000);
+      timer.unref?.();
+      this.timers.push(timer);
+    }
+    if (syncTimeSeconds > 0) {
+      const timer = setInterval(() => this.syncAll(), syncTimeSeconds * 1000);
+      timer.unref?.();
+      this.timers.push(timer);
+    }
+  }
+
+  /** Rotate every namespace written since its last rotation (`--rotate`). */
+  rotateChanged(): void {
+    for (const ns of this.namespaces.values()) if (ns.store.changed) ns.store.jump();
+  }
+
+  syncAll(): void {
+    for (const ns of this.namespaces.values()) {
+      if (ns.store.unsyncedWrites > 0) void ns.durable().catch(() => undefined);
+    }
+  }
+
+  private nsIndexDir(name: string): string {
+    return join(this.options.indexDir, name);
+  }
+
+  private nsDataDir(name: string): string {
+    return join(this.options.dataDir, name);
+  }
+
+  private makeStore(name: string, mode: NamespaceMode): Store {
+    return new Store({
+      name,
+      indexDir: this.nsIndexDir(name),
+      dataDir: this.nsDataDir(name),
+      mode,
+      dataFileBytesMax: this.options.dataFileBytesMax,
+      onJump: (event) => this.onJump(event),
+      log: this.options.log,
+    });
+  }
+
+  private onJump(event: JumpEvent): boolean {
+    const reset = this.hooks.runBlocking("jump-index", [
+      event.closedIndexPath,
+      event.newIndexPath,
+      event.dirtyIndexIds.join(" "),
+    ]);
+    this.hooks.fire("jump-data", [event.closedDataPath, event.newDataPath]);
+    return reset;
+  }
+
+  private load(name: string): EngineNamespace {
+    const descriptorPath = join(this.nsIndexDir(name), descriptorFileName);
+    let descriptor: NamespaceDescriptor = {
+      name,
+      password: null,
+      maxSizeBytes: 0,
+      public: true,
+      worm: false,
+    };
+    if (fs.existsSync(descriptorPath)) {
+      descriptor = decodeDescriptor(fs.readFileSync(descriptorPath), descriptorPath);
+    }
+    const fallbackMode = this.options.mode === "seq" ? "seq" : "user";
+    const store = this.makeStore(name, fallbackMode);
+    store.open();
+    if (this.options.mode !== "mixed" && store.mode !== this.options.mode) {
+      store.close();
+      throw qssError(
+        "CONFIG_INVALID",
+        `Namespace ${name} is in ${store.mode} mode, not ${this.options.mode}`,
+      );
+    }
+    const ns = new EngineNamespace(
+      store,
+      { ...descriptor, name, locked: false, frozen: false },
+      this.hooks,
+      this.options.sync,
+    );
+    this.namespaces.set(name, ns);
+    return ns;
+  }
+
+  private writeDescriptor(ns: EngineNamespace): void {
+    const path = join(this.nsIndexDir(ns.name), descriptorFileName);
+    const temporary = `${path}.tmp`;
+    fs.writeFileSync(temporary, encodeDescriptor(ns.properties), { mode: 0o600 });
+    fs.renameSync(temporary, path);
+  }
+
+  /** The namespace handle, or null. */
+  namespace(name: string): EngineNamespace | null {
+    return this.namespaces.get(name) ?? null;
+  }
+
+  names(): string[] {
+    return [...this.namespaces.keys()];
+  }
+
+  /** NSNEW. Throws when the name is invalid or taken. */
+  create(name: string, isDefault = false): EngineNamespace {
+    if (!validNamespaceName(name) || (name === defaultNamespaceName && !isDefault)) {
+      throw qssError("USAGE", "This name is not allowed");
+    }
+    if (this.namespaces.has(name)) throw qssError("USAGE", "This namespace is not available");
+    const mode = this.options.mode === "seq" ? "seq" : "user";
+    const store = this.makeStore(name, mode);
+    store.open();
+    const ns = new EngineNamespace(
+      store,
+      {
+        name,
+        password: null,
+        maxSizeBytes: this.options.maxSizeBytes,
+        public: true,
+        worm: false,
+        locked: false,
+        frozen: false,
+      },
+      this.hooks,
+      this.options.sync,
+    );
+    this.namespaces.set(name, ns);
+    this.writeDescriptor(ns);
+    if (!isDefault) this.hooks.fire("namespace-created", [name]);
+    return ns;
+  }
+
+  /** NSSET: apply one property; throws with the reference reply text on bad input. */
+  setProperty(name: string, property: string, value: string): void {
+    const ns = this.namespaces.get(name);
+    if (!ns) throw qssError("NOT_FOUND", "Namespace not found");
+    const props = ns.properties;
+    const flag = value.startsWith("1");
+    const setters: Record<string, () => void> = {
+      maxsize: () => {
+        props.maxSizeBytes = Number.parseInt(value, 10) || 0;
+      },
+      password: () => {
+        props.password = value === "*" ? null : value;
+      },
+      public: () => {
+        props.public = flag;
+      },
+      worm: () => {
+        props.worm = flag;
+      },
+      lock: () => {
+        props.locked = flag;
+      },
+      freeze: () => {
+        props.frozen = flag;
+      },
+      mode: () => this.setMode(ns, value),
+    };
+    const setter = setters[property];
+    if (!setter) throw qssError("USAGE", "Invalid property");
+    setter();
+    this.writeDescriptor(ns);
+    this.hooks.fire("namespace-updated", [name]);
+  }
+
+  private setMode(ns: EngineNamespace, value: string): void {
+    const wanted: NamespaceMode | null = value === "seq" ? "seq" : value === "user" ? "user" : null;
+    if (wanted === null) throw qssError("USAGE", "Invalid mode");
+    if (wanted === ns.mode) return;
+    if (this.options.mode !== "mixed") {
+      throw qssError("UNSUPPORTED", "Cannot change mode, server runs in a fixed mode");
+    }
+    const store = ns.store;
+    if (store.slots.count !== 0 || store.currentId !== 0 || store.dataEnd !== 28) {
+      throw qssError("UNSUPPORTED", "Cannot change mode, namespace is not empty");
+    }
+    this.rebuild(ns, wanted);
+  }
+
+  /** Replace a namespace's files by a fresh empty pair in `mode` (mode change, FLUSH). */
+  private rebuild(ns: EngineNamespace, mode: NamespaceMode): EngineNamespace {
+    ns.store.close();
+    ns.closed = true;
+    fs.rmSync(this.nsDataDir(ns.name), { recursive: true, force: true });
+    for (const file of fs.readdirSync(this.nsIndexDir(ns.name))) {
+      if (/^i\d+$/.test(file)) fs.rmSync(join(this.nsIndexDir(ns.name), file));
+    }
+    const store = this.makeStore(ns.name, mode);
+    store.open();
+    ns.store = store;
+    ns.closed = false;
+    return ns;
+  }
+
+  /** FLUSH: erase every entry, keep the properties. */
+  flush(name: string): EngineNamespace {
+    const ns = this.namespaces.get(name);
+    if (!ns) throw qssError("NOT_FOUND", "Namespace not found");
+    const fresh = this.rebuild(ns, ns.mode);
+    this.hooks.fire("namespace-reloaded", [name]);
+    return fresh;
+  }
+
+  /** NSDEL. */
+  remove(name: string): void {
+    if (name === defaultNamespaceName) throw qssError("USAGE", "Cannot remove default namespace");
+    const ns = this.namespaces.get(name);
+    if (!ns) throw qssError("NOT_FOUND", "This namespace doesn't exists");
+    ns.store.close();
+    ns.closed = true;
+    this.namespaces.delete(name);
+    fs.rmSync(this.nsDataDir(name), { recursive: true, force: true });
+    fs.rmSync(this.nsIndexDir(name), { recursive: true, force: true });
+    this.hooks.fire("namespace-deleted", [name]);
+  }
+
+  /** In-process hook listener (every event of the contract). */
+  on(listener: HookListener): () => void {
+    this.hooks.listeners.add(listener);
+    return () => this.hooks.listeners.delete(listener);
+  }
+
+  /** Fsync everything, run namespace-closing hooks, release files and the lock. */
+  async close(): Promise<void> {
+    if (this.closedAlready) return;
+    this.closedAlready = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const ns of this.namespaces.values()) {
+      const store = ns.store;
+      store.fsyncNow();
+      this.hooks.fire("namespace-closing", [
+        ns.name,
+        join(store.options.indexDir, `i${store.currentId}`),
+        store.dataPathOf(store.currentId),
+        [...store.dirtyIndexIds].sort((a, b) => a - b).join(" "),
+      ]);
+      store.close();
+      ns.closed = true;
+    }
+    this.namespaces.clear();
+    if (this.lockFd >= 0) {
+      fs.closeSync(this.lockFd);
+      fs.rmSync(join(this.options.indexDir, lockFileName), { force: true });
+      this.lockFd = -1;
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Open (or create) an engine over two directories; see `EngineOptions`. */
+export async function openEngine(options: EngineOptions): Promise<Engine> {
+  const engine = new Engine(options);
+  engine.start();
+  return engine;
+}

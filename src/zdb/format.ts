@@ -1,0 +1,162 @@
+/**
+ * Byte layout of the reference 0-db v2 files (see docs/formats/zdb.md). Packed little-endian.
+ * Pure encode/decode helpers: no I/O here.
+ */
+import { assert } from "../base/assert.ts";
+
+export const dataMagic = "DAT0";
+export const dataVersion = 3;
+export const dataHeaderBytes = 28;
+export const dataEntryHeaderBytes = 18;
+
+export const indexMagic = "IDX0";
+export const indexVersion = 4;
+export const indexHeaderBytes = 29;
+export const indexEntryHeaderBytes = 34;
+
+export const seqKeyBytes = 8;
+/** Every seq-mode index entry has the same size, so an id maps to a slot by arithmetic. */
+export const seqIndexEntryBytes = indexEntryHeaderBytes + seqKeyBytes;
+
+export const flagDeleted = 1;
+export const indexModeUser = 0;
+export const indexModeSeq = 1;
+
+/** Offset of the `flags` byte inside an index entry (for in-place delete flags). */
+export const indexEntryFlagsOffset = 13;
+
+export interface DataEntryHeader {
+  keyBytes: number;
+  payloadBytes: number;
+  previousOffset: number;
+  crc: number;
+  flags: number;
+  timestampSeconds: number;
+}
+
+export interface IndexEntry {
+  keyBytes: number;
+  dataOffset: number;
+  payloadBytes: number;
+  previousOffset: number;
+  flags: number;
+  dataId: number;
+  timestampSeconds: number;
+  crc: number;
+  parentId: number;
+  parentOffset: number;
+}
+
+function writeMagic(target: Uint8Array, magic: string): void {
+  for (let i = 0; i < 4; i++) target[i] = magic.charCodeAt(i);
+}
+
+function readMagic(source: Uint8Array): string {
+  return String.fromCharCode(source[0]!, source[1]!, source[2]!, source[3]!);
+}
+
+/** Data header: magic, version u32, created u64 (0), opened u64 (0), file id u32. */
+export function encodeDataHeader(fileId: number): Uint8Array {
+  const bytes = new Uint8Array(dataHeaderBytes);
+  const view = new DataView(bytes.buffer);
+  writeMagic(bytes, dataMagic);
+  view.setUint32(4, dataVersion, true);
+  view.setUint32(24, fileId, true);
+  return bytes;
+}
+
+export function decodeDataHeader(bytes: Uint8Array): { fileId: number } | null {
+  if (bytes.length < dataHeaderBytes || readMagic(bytes) !== dataMagic) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (view.getUint32(4, true) !== dataVersion) return null;
+  return { fileId: view.getUint32(24, true) };
+}
+
+/** Index header: magic, version u32, created u64 (0), opened u64 (0), file id u32, mode u8. */
+export function encodeIndexHeader(fileId: number, mode: number): Uint8Array {
+  const bytes = new Uint8Array(indexHeaderBytes);
+  const view = new DataView(bytes.buffer);
+  writeMagic(bytes, indexMagic);
+  view.setUint32(4, indexVersion, true);
+  view.setUint32(24, fileId, true);
+  bytes[28] = mode;
+  return bytes;
+}
+
+export function decodeIndexHeader(bytes: Uint8Array): { fileId: number; mode: number } | null {
+  if (bytes.length < indexHeaderBytes || readMagic(bytes) !== indexMagic) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (view.getUint32(4, true) !== indexVersion) return null;
+  return { fileId: view.getUint32(24, true), mode: bytes[28]! };
+}
+
+export function encodeDataEntryHeader(target: Uint8Array, entry: DataEntryHeader): void {
+  assert(target.length >= dataEntryHeaderBytes, "data entry header buffer too small");
+  const view = new DataView(target.buffer, target.byteOffset, dataEntryHeaderBytes);
+  target[0] = entry.keyBytes;
+  view.setUint32(1, entry.payloadBytes, true);
+  view.setUint32(5, entry.previousOffset, true);
+  view.setUint32(9, entry.crc, true);
+  target[13] = entry.flags;
+  view.setUint32(14, entry.timestampSeconds, true);
+}
+
+export function decodeDataEntryHeader(source: Uint8Array): DataEntryHeader {
+  assert(source.length >= dataEntryHeaderBytes, "data entry header truncated");
+  const view = new DataView(source.buffer, source.byteOffset, dataEntryHeaderBytes);
+  return {
+    keyBytes: source[0]!,
+    payloadBytes: view.getUint32(1, true),
+    previousOffset: view.getUint32(5, true),
+    crc: view.getUint32(9, true),
+    flags: source[13]!,
+    timestampSeconds: view.getUint32(14, true),
+  };
+}
+
+export function encodeIndexEntry(target: Uint8Array, entry: IndexEntry): void {
+  assert(target.length >= indexEntryHeaderBytes, "index entry buffer too small");
+  const view = new DataView(target.buffer, target.byteOffset, indexEntryHeaderBytes);
+  target[0] = entry.keyBytes;
+  view.setUint32(1, entry.dataOffset, true);
+  view.setUint32(5, entry.payloadBytes, true);
+  view.setUint32(9, entry.previousOffset, true);
+  target[13] = entry.flags;
+  view.setUint32(14, entry.dataId, true);
+  view.setUint32(18, entry.timestampSeconds, true);
+  view.setUint32(22, entry.crc, true);
+  view.setUint32(26, entry.parentId, true);
+  view.setUint32(30, entry.parentOffset, true);
+}
+
+export function decodeIndexEntry(source: Uint8Array, at = 0): IndexEntry {
+  assert(source.length - at >= indexEntryHeaderBytes, "index entry truncated");
+  const view = new DataView(source.buffer, source.byteOffset + at, indexEntryHeaderBytes);
+  return {
+    keyBytes: source[at]!,
+    dataOffset: view.getUint32(1, true),
+    payloadBytes: view.getUint32(5, true),
+    previousOffset: view.getUint32(9, true),
+    flags: source[at + 13]!,
+    dataId: view.getUint32(14, true),
+    timestampSeconds: view.getUint32(18, true),
+    crc: view.getUint32(22, true),
+    parentId: view.getUint32(26, true),
+    parentOffset: view.getUint32(30, true),
+  };
+}
+
+/** Seq-mode key: the id as 8 bytes little-endian. */
+export function encodeSeqKey(id: number): Uint8Array {
+  const bytes = new Uint8Array(seqKeyBytes);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(id), true);
+  return bytes;
+}
+
+/** The id of an 8-byte seq key, or -1 when the key is not a valid id. */
+export function decodeSeqKey(key: Uint8Array): number {
+  if (key.length !== seqKeyBytes) return -1;
+  const view = new DataView(key.buffer, key.byteOffset, seqKeyBytes);
+  const id = view.getBigUint64(0, true);
+  return id > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(id);
+}

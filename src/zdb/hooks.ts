@@ -1,0 +1,132 @@
+/**
+ * Hooks: the reference contract `hook <event> <instance-id> args…` (an executable, no shell),
+ * plus in-process listeners for qss's own use. Blocking events wait for the hook to exit.
+ * `missing-data` runs asynchronously so only the requests that need the file wait.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { hookRunsRemembered } from "./limits.ts";
+
+export type HookEventName =
+  | "ready"
+  | "close"
+  | "crash"
+  | "namespaces-init"
+  | "namespace-created"
+  | "namespace-updated"
+  | "namespace-deleted"
+  | "namespace-reloaded"
+  | "namespace-closing"
+  | "jump-index"
+  | "jump-data"
+  | "missing-data";
+
+export interface HookEvent {
+  name: HookEventName;
+  /** Extra arguments after the instance id, exactly as the executable receives them. */
+  args: string[];
+}
+
+/**
+ * An in-process listener. For `missing-data` a returned promise is awaited before the retry;
+ * resolving `false` (or throwing) counts as a failed restore.
+ */
+export type HookListener = (event: HookEvent) => undefined | boolean | Promise<undefined | boolean>;
+
+export interface HookRun {
+  name: string;
+  args: string[];
+  pid: number;
+  createdSeconds: number;
+  finishedSeconds: number;
+  status: number;
+}
+
+export class Hooks {
+  readonly listeners = new Set<HookListener>();
+  readonly runs: HookRun[] = [];
+
+  constructor(
+    private readonly command: string | null,
+    public instanceId: string,
+  ) {}
+
+  private remember(run: HookRun): void {
+    this.runs.push(run);
+    if (this.runs.length > hookRunsRemembered) this.runs.shift();
+  }
+
+  private notifyListeners(event: HookEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        const result = listener(event);
+        if (result instanceof Promise) result.catch(() => undefined);
+      } catch {
+        // A listener failing never breaks the engine.
+      }
+    }
+  }
+
+  /** Run and wait; true when there is no hook or it exited 0. */
+  runBlocking(name: HookEventName, args: string[]): boolean {
+    this.notifyListeners({ name, args });
+    if (this.command === null) return true;
+    const createdSeconds = Math.floor(Date.now() / 1000);
+    const result = spawnSync(this.command, [name, this.instanceId, ...args], { stdio: "inherit" });
+    const status = result.status ?? -1;
+    this.remember({
+      name,
+      args,
+      pid: result.pid ?? 0,
+      createdSeconds,
+      finishedSeconds: Math.floor(Date.now() / 1000),
+      status,
+    });
+    return status === 0;
+  }
+
+  /** Start without waiting. */
+  fire(name: HookEventName, args: string[]): void {
+    this.notifyListeners({ name, args });
+    if (this.command !== null) void this.spawnAsync(name, args);
+  }
+
+  private spawnAsync(name: HookEventName, args: string[]): Promise<boolean> {
+    const command = this.command;
+    if (command === null) return Promise.resolve(true);
+    const createdSeconds = Math.floor(Date.now() / 1000);
+    return new Promise((resolve) => {
+      const child = spawn(command, [name, this.instanceId, ...args], { stdio: "inherit" });
+      const run: HookRun = {
+        name,
+        args,
+        pid: child.pid ?? 0,
+        createdSeconds,
+        finishedSeconds: 0,
+        status: -1,
+      };
+      this.remember(run);
+      child.on("error", () => resolve(false));
+      child.on("exit", (code) => {
+        run.finishedSeconds = Math.floor(Date.now() / 1000);
+        run.status = code ?? -1;
+        resolve(code === 0);
+      });
+    });
+  }
+
+  /** missing-data: listeners and the executable; true when one of them restored the file. */
+  async missingData(path: string): Promise<boolean> {
+    const event: HookEvent = { name: "missing-data", args: [path] };
+    let restored = false;
+    for (const listener of this.listeners) {
+      try {
+        const result = await listener(event);
+        if (result === true) restored = true;
+      } catch {
+        // counted as not restored
+      }
+    }
+    if (this.command !== null && (await this.spawnAsync("missing-data", [path]))) restored = true;
+    return restored;
+  }
+}

@@ -1,0 +1,20 @@
+/** Named limits of the 0-db engine and server (reference values unless said otherwise). */
+export const keyBytesMax = 255;
+export const valueBytesMax = 8 * 1024 * 1024;
+export const requestArgumentsMax = 1024;
+export const namespaceNameBytesMax = 128;
+export const passwordBytesMax = 128;
+/** Data files use u32 offsets, so one file stays below 4 GiB. */
+export const dataFileBytesMax = 4 * 1024 * 1024 * 1024 - 1;
+export const dataFileBytesMin = 512 * 1024;
+export const dataFileBytesDefault = 256 * 1024 * 1024;
+/** NSSET values longer than this are refused (`-Invalid value`). */
+export const propertyValueBytesMax = 63;
+/** Open file descriptors of closed data files kept per namespace. */
+export const closedDataFilesOpenMax = 16;
+/** WAIT timeout bounds, as the reference. */
+export const waitTimeoutMsMin = 100;
+export const waitTimeoutMsMax = 30 * 60 * 1000;
+export const waitTimeoutMsDefault = 5000;
+/** Hook runs remembered for the HOOKS command. */
+export const hookRunsRemembered = 64;

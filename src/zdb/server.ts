@@ -1,0 +1,220 @@
+/**
+ * The RESP server over node:net: TCP and/or unix socket, one Session per connection, requests
+ * of one client answered in order, others never stalled (reads are short synchronous calls;
+ * waits — fsync, missing-data, WAIT — are asynchronous and only hold their own client).
+ */
+import * as fs from "node:fs";
+import * as net from "node:net";
+import type { CommandCall } from "./command-helpers.ts";
+import { commandTable } from "./commands.ts";
+import type { Engine } from "./engine.ts";
+import { type ParsedItem, ReplyWriter, RespParser } from "./resp.ts";
+import { type ServerContext, Session } from "./server-session.ts";
+
+/** Parsed requests queued per client before its socket is paused. */
+const queuedRequestsMax = 256;
+/** Reply bytes pending on a socket before its reads are paused. */
+const pendingReplyBytesMax = 16 * 1024 * 1024;
+/** Replies smaller than this are merged into one write. */
+const mergeBytesMax = 64 * 1024;
+
+export interface ServerOptions {
+  engine: Engine;
+  adminPassword: string | null;
+  host?: string;
+  port?: number;
+  socketPath?: string;
+  log?: (line: string) => void;
+}
+
+export class ZdbServer {
+  readonly context: ServerContext;
+  private readonly servers: net.Server[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private nextSessionId = 1;
+
+  constructor(private readonly options: ServerOptions) {
+    this.context = {
+      engine: options.engine,
+      adminPassword: options.adminPassword,
+      instanceId: options.engine.options.instanceId,
+      stats: {
+        bootSeconds: Math.floor(Date.now() / 1000),
+        clientsLifetime: 0,
+        commandsExecuted: 0,
+        commandsFailed: 0,
+        commandsUnauthorized: 0,
+        networkRxBytes: 0,
+        networkTxBytes: 0,
+      },
+      watchers: new Set(),
+    };
+  }
+
+  /** Listen on what the options ask; resolves with the bound TCP port (0 when none). */
+  async listen(): Promise<number> {
+    let port = 0;
+    if (this.options.port !== undefined) {
+      const server = net.createServer((socket) => this.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(this.options.port, this.options.host ?? "::", () => resolve());
+      });
+      port = (server.address() as net.AddressInfo).port;
+      this.servers.push(server);
+    }
+    if (this.options.socketPath !== undefined) {
+      fs.rmSync(this.options.socketPath, { force: true });
+      const server = net.createServer((socket) => this.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(this.options.socketPath, () => resolve());
+      });
+      this.servers.push(server);
+    }
+    return port;
+  }
+
+  private accept(socket: net.Socket): void {
+    this.context.stats.clientsLifetime++;
+    this.sockets.add(socket);
+    socket.setNoDelay?.(true);
+    const session = new Session(this.nextSessionId++, this.context.adminPassword === null);
+    const connection = new Connection(socket, session, this.context);
+    socket.on("data", (chunk: Buffer) => connection.onData(chunk));
+    socket.on("drain", () => connection.onDrain());
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => {
+      this.sockets.delete(socket);
+      connection.closed = true;
+      for (const watcher of this.context.watchers) {
+        if (watcher.session === session) this.context.watchers.delete(watcher);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(
+      this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
+    if (this.options.socketPath !== undefined) fs.rmSync(this.options.socketPath, { force: true });
+  }
+}
+
+class Connection {
+  private readonly parser = new RespParser();
+  private readonly queue: ParsedItem[] = [];
+  private readonly out = new ReplyWriter();
+  private busy = false;
+  closed = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly session: Session,
+    private readonly context: ServerContext,
+  ) {}
+
+  onData(chunk: Buffer): void {
+    this.context.stats.networkRxBytes += chunk.length;
+    this.parser.feed(chunk, this.queue);
+    if (this.queue.length > queuedRequestsMax) this.socket.pause();
+    if (!this.busy) this.drain();
+  }
+
+  onDrain(): void {
+    if (!this.busy && this.queue.length <= queuedRequestsMax) this.socket.resume();
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const item = this.queue.shift() as ParsedItem;
+      if (item.kind === "error") {
+        this.out.error(item.message);
+        this.flush();
+        if (item.fatal) {
+          this.queue.length = 0;
+          this.socket.end();
+          return;
+        }
+        continue;
+      }
+      const pending = this.execute(item.args);
+      if (pending) {
+        this.busy = true;
+        this.flush();
+        pending.then(
+          () => this.resumeAfter(),
+          () => this.resumeAfter(),
+        );
+        return;
+      }
+      if (this.out.bytes >= mergeBytesMax) this.flush();
+    }
+    this.flush();
+    if (
+      this.queue.length <= queuedRequestsMax &&
+      this.socket.writableLength < pendingReplyBytesMax
+    ) {
+      this.socket.resume();
+    }
+  }
+
+  private resumeAfter(): void {
+    this.busy = false;
+    this.flush();
+    this.drain();
+  }
+
+  private execute(args: Uint8Array[]): Promise<void> | undefined {
+    const stats = this.context.stats;
+    const name = Buffer.from(args[0] as Uint8Array)
+      .toString("latin1")
+      .toUpperCase();
+    const handler = commandTable[name];
+    stats.commandsExecuted++;
+    if (!handler) {
+      stats.commandsFailed++;
+      this.out.error("Command not supported");
+      return undefined;
+    }
+    const call: CommandCall = { context: this.context, session: this.session, args, out: this.out };
+    let result: void | Promise<void>;
+    try {
+      result = handler(call);
+    } catch (error) {
+      this.context.engine.options.log(`[-] command ${name} failed: ${String(error)}`);
+      this.out.error("Internal Error");
+      return undefined;
+    }
+    if (name !== "WAIT") this.notifyWatchers(name);
+    return result instanceof Promise ? result : undefined;
+  }
+
+  private notifyWatchers(command: string): void {
+    if (this.context.watchers.size === 0) return;
+    for (const watcher of [...this.context.watchers]) {
+      if (watcher.session === this.session) continue;
+      if (watcher.session.namespaceName !== this.session.namespaceName) continue;
+      if (watcher.command === "*" || watcher.command === command) watcher.resolve(command);
+    }
+  }
+
+  private flush(): void {
+    if (this.out.bytes === 0 || this.closed) {
+      this.out.take();
+      return;
+    }
+    const total = this.out.bytes;
+    const parts = this.out.take();
+    this.context.stats.networkTxBytes += total;
+    let ok: boolean;
+    if (parts.length === 1) ok = this.socket.write(parts[0] as Uint8Array);
+    else if (total <= mergeBytesMax) ok = this.socket.write(Buffer.concat(parts, total));
+    else {
+      ok = true;
+      for (const part of parts) ok = this.socket.write(part) && ok;
+    }
+    if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
+  }
+}

@@ -1,0 +1,573 @@
+/**
+ * One namespace's append-only store: the current `d<N>`/`i<N>` pair, the in-memory index
+ * (SlotTable + user-key map), rotation, history, scan. Synchronous; no sockets, no properties
+ * (password, worm, ...) — those live in `namespace.ts`'s callers (`engine-namespace.ts`).
+ */
+import * as fs from "node:fs";
+import { assert } from "../base/assert.ts";
+import { crc32c } from "./crc32c.ts";
+import { MissingDataError, replyText, zdbError } from "./errors.ts";
+import { ClosedFileCache, dataPath, fileSize, indexPath, readAt, writeAt } from "./files.ts";
+import {
+  dataEntryHeaderBytes,
+  dataHeaderBytes,
+  decodeDataEntryHeader,
+  decodeIndexEntry,
+  decodeSeqKey,
+  encodeDataEntryHeader,
+  encodeDataHeader,
+  encodeIndexEntry,
+  encodeIndexHeader,
+  encodeSeqKey,
+  flagDeleted,
+  type IndexEntry,
+  indexEntryFlagsOffset,
+  indexEntryHeaderBytes,
+  indexHeaderBytes,
+  indexModeSeq,
+  indexModeUser,
+  seqKeyBytes,
+} from "./format.ts";
+import type { NamespaceMode } from "./namespace.ts";
+import { replayIndexFiles } from "./replay.ts";
+import { KeyIndex } from "./key-index.ts";
+import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
+
+export interface JumpEvent {
+  closedIndexPath: string;
+  newIndexPath: string;
+  closedDataPath: string;
+  newDataPath: string;
+  dirtyIndexIds: number[];
+}
+
+export interface StoreOptions {
+  name: string;
+  indexDir: string;
+  dataDir: string;
+  /** Mode for a fresh namespace; an existing one keeps the mode of its `i0` header. */
+  mode: NamespaceMode;
+  dataFileBytesMax: number;
+  /** Called after a rotation; returns true when the dirty index list may be reset. */
+  onJump: (event: JumpEvent) => boolean;
+  log: (line: string) => void;
+}
+
+export interface HistoryVersion {
+  /** Cursor of the previous version, null at the end of the chain. */
+  previous: Uint8Array | null;
+  timestampSeconds: number;
+  payload: Uint8Array;
+}
+
+export interface StoreScanEntry {
+  key: Uint8Array;
+  sizeBytes: number;
+  timestampSeconds: number;
+  cursor: Uint8Array;
+}
+
+const historyCursorBytes = 8;
+
+export class Store {
+  readonly options: StoreOptions;
+  mode: NamespaceMode = "user";
+  readonly slots = new SlotTable();
+  /** User mode: key -> current slot. */
+  readonly keys = new KeyIndex((slot) => this.slots.keyRef[slot] as number);
+  /** Seq mode: first id (slot) of each index file. */
+  seqFirstIds: number[] = [];
+  currentId = 0;
+  entries = 0;
+  dataSizeBytes = 0;
+  indexSizeBytes = 0;
+  dataFd = -1;
+  indexFd = -1;
+  dataEnd = 0;
+  indexEnd = 0;
+  lastDataOffset = 0;
+  lastIndexOffset = 0;
+  /** Something was written since the last rotation (for `--rotate`). */
+  changed = false;
+  /** Writes since the last fsync. */
+  unsyncedWrites = 0;
+  readonly dirtyIndexIds = new Set<number>();
+  private readonly closedData: ClosedFileCache;
+  private readonly closedIndex: ClosedFileCache;
+
+  constructor(options: StoreOptions) {
+    this.options = options;
+    this.closedData = new ClosedFileCache((id) => dataPath(options.dataDir, id));
+    this.closedIndex = new ClosedFileCache((id) => indexPath(options.indexDir, id), "r+");
+  }
+
+  /** Create or replay the namespace files. */
+  open(): void {
+    fs.mkdirSync(this.options.indexDir, { recursive: true });
+    fs.mkdirSync(this.options.dataDir, { recursive: true });
+    if (!fs.existsSync(indexPath(this.options.indexDir, 0))) {
+      this.mode = this.options.mode;
+      this.createFilePair(0);
+      this.seqFirstIds = [0];
+      return;
+    }
+    replayIndexFiles(this);
+  }
+
+  get modeByte(): number {
+    return this.mode === "seq" ? indexModeSeq : indexModeUser;
+  }
+
+  createFilePair(id: number): void {
+    this.currentId = id;
+    this.indexFd = fs.openSync(indexPath(this.options.indexDir, id), "w+", 0o600);
+    writeAt(this.indexFd, [encodeIndexHeader(id, this.modeByte)], 0);
+    this.indexEnd = indexHeaderBytes;
+    this.indexSizeBytes += indexHeaderBytes;
+    this.dataFd = fs.openSync(dataPath(this.options.dataDir, id), "w+", 0o600);
+    writeAt(this.dataFd, [encodeDataHeader(id)], 0);
+    this.dataEnd = dataHeaderBytes;
+  }
+
+  keyBytesOf(slot: number): number {
+    return this.slots.keyBytes[slot] as number;
+  }
+
+  /** The slot of a live key, or -1. */
+  find(key: Uint8Array): number {
+    if (this.mode === "seq") {
+      const id = decodeSeqKey(key);
+      if (id < 0 || id >= this.slots.count) return -1;
+      return (this.slots.state[id] as number) & stateCurrent ? id : -1;
+    }
+    return this.keys.get(key);
+  }
+
+  keyOf(slot: number): Uint8Array {
+    if (this.mode === "seq") return encodeSeqKey(slot);
+    return this.keys.keyAt(this.slots.keyRef[slot] as number);
+  }
+
+  dataFdOf(id: number): number {
+    return id === this.currentId ? this.dataFd : this.closedData.fd(id);
+  }
+
+  indexFdOf(id: number): number {
+    return id === this.currentId ? this.indexFd : this.closedIndex.fd(id);
+  }
+
+  dataPathOf(id: number): string {
+    return dataPath(this.options.dataDir, id);
+  }
+
+  /** Payload of a slot (throws MissingDataError when its closed data file is gone). */
+  readPayload(slot: number): Uint8Array {
+    const s = this.slots;
+    const fd = this.dataFdOf(s.dataId[slot] as number);
+    const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
+    const length = s.payloadBytes[slot] as number;
+    const payload = readAt(fd, length, start);
+    if (payload.length !== length) throw zdbError("IO", replyText.internal);
+    return payload;
+  }
+
+  get(key: Uint8Array): Uint8Array | null {
+    const slot = this.find(key);
+    return slot < 0 ? null : this.readPayload(slot);
+  }
+
+  /** 1 payload CRC ok, 0 corrupted, -1 read error, null when missing. */
+  check(key: Uint8Array): number | null {
+    const slot = this.find(key);
+    if (slot < 0) return null;
+    try {
+      return crc32c(this.readPayload(slot)) === this.slots.crc[slot] ? 1 : 0;
+    } catch (error) {
+      if (error instanceof MissingDataError) throw error;
+      return -1;
+    }
+  }
+
+  private jumpIfFull(incomingBytes: number): void {
+    const needed = this.dataEnd + incomingBytes;
+    if (this.dataEnd > dataHeaderBytes && needed > this.options.dataFileBytesMax) this.jump();
+  }
+
+  /** Close the current pair and open the next one; runs the jump callback. */
+  jump(): void {
+    const closedId = this.currentId;
+    // A closed pair is always durable: later fsyncs only cover the new current pair.
+    fs.fdatasyncSync(this.dataFd);
+    fs.fdatasyncSync(this.indexFd);
+    fs.closeSync(this.dataFd);
+    fs.closeSync(this.indexFd);
+    this.createFilePair(closedId + 1);
+    this.seqFirstIds.push(this.slots.count);
+    this.changed = false;
+    const dirty = [...this.dirtyIndexIds].sort((a, b) => a - b);
+    const reset = this.options.onJump({
+      closedIndexPath: indexPath(this.options.indexDir, closedId),
+      newIndexPath: indexPath(this.options.indexDir, this.currentId),
+      closedDataPath: dataPath(this.options.dataDir, closedId),
+      newDataPath: dataPath(this.options.dataDir, this.currentId),
+      dirtyIndexIds: dirty,
+    });
+    if (reset) this.dirtyIndexIds.clear();
+  }
+
+  private appendData(key: Uint8Array, value: Uint8Array, flags: number, ts: number): number {
+    const header = new Uint8Array(dataEntryHeaderBytes);
+    const crc = flags & flagDeleted ? 0 : crc32c(value);
+    encodeDataEntryHeader(header, {
+      keyBytes: key.length,
+      payloadBytes: value.length,
+      previousOffset: this.lastDataOffset,
+      crc,
+      flags,
+      timestampSeconds: ts,
+    });
+    const offset = this.dataEnd;
+    writeAt(this.dataFd, [header, key, value], offset);
+    this.dataEnd += dataEntryHeaderBytes + key.length + value.length;
+    this.lastDataOffset = offset;
+    this.unsyncedWrites++;
+    this.changed = true;
+    return offset;
+  }
+
+  private appendIndex(key: Uint8Array, entry: IndexEntry): number {
+    const bytes = new Uint8Array(indexEntryHeaderBytes + key.length);
+    encodeIndexEntry(bytes, entry);
+    bytes.set(key, indexEntryHeaderBytes);
+    const offset = this.indexEnd;
+    writeAt(this.indexFd, [bytes], offset);
+    this.indexEnd += bytes.length;
+    this.indexSizeBytes += bytes.length;
+    this.lastIndexOffset = offset;
+    return offset;
+  }
+
+  /** Set or clear the on-disk deleted flag of a slot's index entry, in place. */
+  writeDeletedFlag(slot: number, deleted: boolean): void {
+    const id = this.slots.indexId[slot] as number;
+    const position = (this.slots.indexOffset[slot] as number) + indexEntryFlagsOffset;
+    fs.writeSync(this.indexFdOf(id), new Uint8Array([deleted ? flagDeleted : 0]), 0, 1, position);
+    if (id !== this.currentId) this.dirtyIndexIds.add(id);
+  }
+
+  private fillSlot(slot: number, entry: IndexEntry, indexId: number, indexOffset: number): void {
+    const s = this.slots;
+    s.dataId[slot] = entry.dataId;
+    s.dataOffset[slot] = entry.dataOffset;
+    s.payloadBytes[slot] = entry.payloadBytes;
+    s.indexId[slot] = indexId;
+    s.indexOffset[slot] = indexOffset;
+    s.timestampSeconds[slot] = entry.timestampSeconds;
+    s.crc[slot] = entry.crc;
+    s.parentId[slot] = entry.parentId;
+    s.parentOffset[slot] = entry.parentOffset;
+    s.state[slot] = entry.flags & flagDeleted ? stateDeleted : stateCurrent;
+    s.keyBytes[slot] = entry.keyBytes;
+  }
+
+  private identical(slot: number, value: Uint8Array, crc: number): boolean {
+    if (this.slots.crc[slot] !== crc || this.slots.payloadBytes[slot] !== value.length) {
+      return false;
+    }
+    try {
+      return Buffer.from(this.readPayload(slot)).equals(value);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Store a value. Returns the key (seq: the 8-byte id) or null when byte-identical.
+   * Property checks (worm, maxsize, lock) are the caller's.
+   */
+  set(key: Uint8Array, value: Uint8Array, timestampSeconds: number): Uint8Array | null {
+    if (this.mode === "seq") return this.setSeq(key, value, timestampSeconds);
+    if (key.length === 0) throw zdbError("USAGE", replyText.keyNeeded);
+    const existing = this.find(key);
+    const crc = crc32c(value);
+    if (existing >= 0 && this.identical(existing, value, crc)) return null;
+    this.jumpIfFull(value.length);
+    const dataOffset = this.appendData(key, value, 0, timestampSeconds);
+    const entry: IndexEntry = {
+      keyBytes: key.length,
+      dataOffset,
+      payloadBytes: value.length,
+      previousOffset: this.lastIndexOffset,
+      flags: 0,
+      dataId: this.currentId,
+      timestampSeconds,
+      crc,
+      parentId: existing >= 0 ? (this.slots.indexId[existing] as number) : 0,
+      parentOffset: existing >= 0 ? (this.slots.indexOffset[existing] as number) : 0,
+    };
+    const indexOffset = this.appendIndex(key, entry);
+    if (existing >= 0) this.retire(existing);
+    const slot = this.slots.push();
+    this.fillSlot(slot, entry, this.currentId, indexOffset);
+    this.slots.keyRef[slot] =
+      existing >= 0 ? (this.slots.keyRef[existing] as number) : this.keys.storeKey(key);
+    this.keys.set(key, slot);
+    this.entries++;
+    this.dataSizeBytes += value.length;
+    return key;
+  }
+
+  /** A key's current version is replaced or deleted: flag it on disk and in memory. */
+  private retire(slot: number): void {
+    this.writeDeletedFlag(slot, true);
+    this.slots.state[slot] = stateDeleted;
+    this.entries--;
+    this.dataSizeBytes -= this.slots.payloadBytes[slot] as number;
+  }
+
+  private setSeq(key: Uint8Array, value: Uint8Array, ts: number): Uint8Array | null {
+    const crc = crc32c(value);
+    if (key.length === 0) return this.insertSeq(value, crc, ts);
+    const id = this.find(key);
+    if (id < 0) throw zdbError("NOT_FOUND", replyText.onlyUpdate);
+    if (this.identical(id, value, crc)) return null;
+    this.jumpIfFull(value.length);
+    const idKey = encodeSeqKey(id);
+    const dataOffset = this.appendData(idKey, value, 0, ts);
+    const s = this.slots;
+    // History copy of the old version, appended (it takes a slot of its own, flagged deleted).
+    const old: IndexEntry = this.slotEntry(id);
+    const copy: IndexEntry = { ...old, flags: flagDeleted, previousOffset: this.lastIndexOffset };
+    const copyOffset = this.appendIndex(idKey, copy);
+    const copySlot = s.push();
+    this.fillSlot(copySlot, copy, this.currentId, copyOffset);
+    s.keyRef[copySlot] = id;
+    // The id's fixed slot is rewritten in place to point at the new version.
+    const updated: IndexEntry = {
+      ...old,
+      dataOffset,
+      payloadBytes: value.length,
+      flags: 0,
+      dataId: this.currentId,
+      timestampSeconds: ts,
+      crc,
+      parentId: this.currentId,
+      parentOffset: copyOffset,
+    };
+    this.rewriteSlot(id, idKey, updated);
+    this.dataSizeBytes += value.length - old.payloadBytes;
+    return idKey;
+  }
+
+  private insertSeq(value: Uint8Array, crc: number, ts: number): Uint8Array {
+    this.jumpIfFull(value.length);
+    const id = this.slots.count;
+    const idKey = encodeSeqKey(id);
+    const dataOffset = this.appendData(idKey, value, 0, ts);
+    const entry: IndexEntry = {
+      keyBytes: seqKeyBytes,
+      dataOffset,
+      payloadBytes: value.length,
+      previousOffset: this.lastIndexOffset,
+      flags: 0,
+      dataId: this.currentId,
+      timestampSeconds: ts,
+      crc,
+      parentId: 0,
+      parentOffset: 0,
+    };
+    const indexOffset = this.appendIndex(idKey, entry);
+    const slot = this.slots.push();
+    assert(slot === id, "seq slot must equal the id");
+    this.fillSlot(slot, entry, this.currentId, indexOffset);
+    this.slots.keyRef[slot] = id;
+    this.entries++;
+    this.dataSizeBytes += value.length;
+    return idKey;
+  }
+
+  /** The on-disk image of a slot, rebuilt from memory. */
+  slotEntry(slot: number): IndexEntry {
+    const s = this.slots;
+    return {
+      keyBytes: this.keyBytesOf(slot),
+      dataOffset: s.dataOffset[slot] as number,
+      payloadBytes: s.payloadBytes[slot] as number,
+      previousOffset: 0,
+      flags: (s.state[slot] as number) & stateDeleted ? flagDeleted : 0,
+      dataId: s.dataId[slot] as number,
+      timestampSeconds: s.timestampSeconds[slot] as number,
+      crc: s.crc[slot] as number,
+      parentId: s.parentId[slot] as number,
+      parentOffset: s.parentOffset[slot] as number,
+    };
+  }
+
+  private rewriteSlot(slot: number, key: Uint8Array, entry: IndexEntry): void {
+    const indexId = this.slots.indexId[slot] as number;
+    const indexOffset = this.slots.indexOffset[slot] as number;
+    // Keep the on-disk `previous` link of the slot untouched.
+    const previous = readAt(this.indexFdOf(indexId), indexEntryHeaderBytes, indexOffset);
+    entry.previousOffset = decodeIndexEntry(previous).previousOffset;
+    const bytes = new Uint8Array(indexEntryHeaderBytes + key.length);
+    encodeIndexEntry(bytes, entry);
+    bytes.set(key, indexEntryHeaderBytes);
+    writeAt(this.indexFdOf(indexId), [bytes], indexOffset);
+    if (indexId !== this.currentId) this.dirtyIndexIds.add(indexId);
+    this.fillSlot(slot, entry, indexId, indexOffset);
+  }
+
+  /** Delete a live key: a deleted-flagged data entry is appended, the index flagged in place. */
+  del(key: Uint8Array, timestampSeconds: number): boolean {
+    const slot = this.find(key);
+    if (slot < 0) return false;
+    const storedKey = this.mode === "seq" ? encodeSeqKey(slot) : key;
+    this.appendData(storedKey, new Uint8Array(0), flagDeleted, timestampSeconds);
+    this.retire(slot);
+    if (this.mode === "user") this.keys.delete(key);
+    return true;
+  }
+
+  /** Read an index entry and its key from disk (history chain). */
+  readIndexItem(fileId: number, offset: number): { entry: IndexEntry; key: Uint8Array } | null {
+    if (offset < indexHeaderBytes) return null;
+    let fd: number;
+    try {
+      fd = this.indexFdOf(fileId);
+    } catch {
+      return null;
+    }
+    const head = readAt(fd, indexEntryHeaderBytes + 255, offset);
+    if (head.length < indexEntryHeaderBytes) return null;
+    const entry = decodeIndexEntry(head);
+    if (head.length < indexEntryHeaderBytes + entry.keyBytes) return null;
+    const key = head.slice(indexEntryHeaderBytes, indexEntryHeaderBytes + entry.keyBytes);
+    return { entry, key };
+  }
+
+  private readVersion(entry: IndexEntry, keyBytes: number): Uint8Array {
+    const fd = this.dataFdOf(entry.dataId);
+    const start = entry.dataOffset + dataEntryHeaderBytes + keyBytes;
+    const payload = readAt(fd, entry.payloadBytes, start);
+    if (payload.length !== entry.payloadBytes) throw zdbError("IO", replyText.internal);
+    return payload;
+  }
+
+  /** HISTORY: without cursor the current version, else the version at the cursor. */
+  history(key: Uint8Array, cursor: Uint8Array | null): HistoryVersion {
+    if (cursor === null) {
+      const slot = this.find(key);
+      if (slot < 0) throw zdbError("NOT_FOUND", replyText.keyNotFound);
+      const entry = this.slotEntry(slot);
+      return this.versionOf(entry, key.length);
+    }
+    if (cursor.length !== historyCursorBytes) {
+      throw zdbError("USAGE", replyText.invalidArguments);
+    }
+    const view = new DataView(cursor.buffer, cursor.byteOffset, historyCursorBytes);
+    const fileId = view.getUint32(0, true);
+    const offset = view.getUint32(4, true);
+    if (fileId === 0 && offset === 0) throw zdbError("NOT_FOUND", replyText.noMoreHistory);
+    const item = this.readIndexItem(fileId, offset);
+    if (item === null) throw zdbError("USAGE", replyText.invalidIndexQuery);
+    if (!Buffer.from(item.key).equals(key)) {
+      throw zdbError("USAGE", replyText.invalidHistoryKey);
+    }
+    return this.versionOf(item.entry, key.length);
+  }
+
+  private versionOf(entry: IndexEntry, keyBytes: number): HistoryVersion {
+    let previous: Uint8Array | null = null;
+    if (entry.parentId !== 0 || entry.parentOffset !== 0) {
+      previous = new Uint8Array(historyCursorBytes);
+      const view = new DataView(previous.buffer);
+      view.setUint32(0, entry.parentId, true);
+      view.setUint32(4, entry.parentOffset, true);
+    }
+    return {
+      previous,
+      timestampSeconds: entry.timestampSeconds,
+      payload: this.readVersion(entry, keyBytes),
+    };
+  }
+
+  /** Up to `count` live entries after (or, reversed, before) the cursor slot. */
+  scan(cursor: Uint8Array | null, count: number, reverse: boolean): StoreScanEntry[] {
+    let slot = reverse ? this.slots.count : -1;
+    if (cursor !== null) {
+      const decoded = decodeScanCursor(cursor);
+      if (decoded < 0 || decoded >= this.slots.count) {
+        throw zdbError("USAGE", "Invalid cursor");
+      }
+      slot = decoded;
+    }
+    const found: StoreScanEntry[] = [];
+    const step = reverse ? -1 : 1;
+    for (slot += step; slot >= 0 && slot < this.slots.count; slot += step) {
+      if (!((this.slots.state[slot] as number) & stateCurrent)) continue;
+      found.push({
+        key: this.keyOf(slot),
+        sizeBytes: this.slots.payloadBytes[slot] as number,
+        timestampSeconds: this.slots.timestampSeconds[slot] as number,
+        cursor: encodeScanCursor(slot),
+      });
+      if (found.length >= count) break;
+    }
+    return found;
+  }
+
+  /** Make everything written so far durable. */
+  fsyncNow(): void {
+    fs.fdatasyncSync(this.dataFd);
+    fs.fdatasyncSync(this.indexFd);
+    this.unsyncedWrites = 0;
+  }
+
+  fsyncAsync(): Promise<void> {
+    const dataFd = this.dataFd;
+    const indexFd = this.indexFd;
+    this.unsyncedWrites = 0;
+    const one = (fd: number) =>
+      new Promise<void>((resolve, reject) =>
+        fs.fdatasync(fd, (error) =>
+          // EBADF: the pair was rotated meanwhile, and rotation syncs before closing.
+          error && error.code !== "EBADF" ? reject(error) : resolve(),
+        ),
+      );
+    return Promise.all([one(dataFd), one(indexFd)]).then(() => undefined);
+  }
+
+  currentDataOffset(): number {
+    return this.dataEnd;
+  }
+
+  close(): void {
+    this.closedData.closeAll();
+    this.closedIndex.closeAll();
+    if (this.dataFd >= 0) fs.closeSync(this.dataFd);
+    if (this.indexFd >= 0) fs.closeSync(this.indexFd);
+    this.dataFd = -1;
+    this.indexFd = -1;
+  }
+
+  /** Forget a cached descriptor (a missing-data hook may have replaced the file). */
+  forgetDataFile(id: number): void {
+    this.closedData.forget(id);
+  }
+
+  currentFileSize(): number {
+    return fileSize(this.dataFd);
+  }
+}
+
+export function encodeScanCursor(slot: number): Uint8Array {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(slot), true);
+  return bytes;
+}
+
+export function decodeScanCursor(cursor: Uint8Array): number {
+  if (cursor.length !== 8) return -1;
+  const value = new DataView(cursor.buffer, cursor.byteOffset, 8).getBigUint64(0, true);
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(value);
+}

@@ -1,0 +1,57 @@
+import { cpSync, chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type DaemonOptions, type RunningDaemon, startDaemon } from "../../src/zdb/daemon.ts";
+
+export const fixtureDir = new URL("../../../shared/fixtures/0-db-2.0.7/", import.meta.url).pathname;
+
+export function tempDir(prefix = "qss-zdb-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A writable copy of the reference fixture (data/ and index/). */
+export function fixtureCopy(): string {
+  const dir = tempDir("qss-zdb-fixture-");
+  cpSync(join(fixtureDir, "data"), join(dir, "data"), { recursive: true });
+  cpSync(join(fixtureDir, "index"), join(dir, "index"), { recursive: true });
+  chmodSync(dir, 0o700);
+  for (const sub of ["data", "index"]) {
+    Bun.spawnSync(["chmod", "-R", "u+w", join(dir, sub)]);
+  }
+  return dir;
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export async function startTestServer(
+  dir: string,
+  extra: Partial<DaemonOptions> = {},
+): Promise<RunningDaemon> {
+  return startDaemon({
+    dataDir: join(dir, "data"),
+    indexDir: join(dir, "index"),
+    listen: "127.0.0.1",
+    port: 0,
+    dualnet: false,
+    mode: "mixed",
+    rotateSeconds: 0,
+    hook: null,
+    adminPassword: "admin-test",
+    protect: false,
+    maxSizeBytes: 0,
+    sync: false,
+    syncTimeSeconds: 0,
+    log: () => undefined,
+    ...extra,
+  });
+}
+
+export const utf8 = (text: string) => new TextEncoder().encode(text);
+export const str = (bytes: Uint8Array | null) => (bytes === null ? null : new TextDecoder().decode(bytes));
+export const seqKey = (id: number) => {
+  const key = new Uint8Array(8);
+  new DataView(key.buffer).setBigUint64(0, BigInt(id), true);
+  return key;
+};
