@@ -66,7 +66,7 @@ export async function startServer(
   collect(child.stdout, out);
   collect(child.stderr, out);
   const ok = await waitFor(
-    () => out.text.includes("mounted at") || child.exitCode !== null,
+    () => out.text.includes("mounted at") || child.exitCode !== null || child.signalCode !== null,
     startTimeoutMs,
   );
   if (!ok || child.exitCode !== null) {
@@ -84,7 +84,7 @@ export async function stopServer(mountDir: string, child: Subprocess): Promise<v
   if (findMount(mountDir) !== undefined) {
     Bun.spawnSync([process.execPath, cliPath, "umount", mountDir]);
   }
-  const exited = await waitFor(() => child.exitCode !== null, stopTimeoutMs);
-  if (!exited) child.kill("SIGKILL");
+  const timeout = Bun.sleep(stopTimeoutMs).then(() => "timeout" as const);
+  if ((await Promise.race([child.exited, timeout])) === "timeout") child.kill("SIGKILL");
   if (findMount(mountDir) !== undefined) sysUmount2(mountDir, UmountFlags.DETACH);
 }
