@@ -5,6 +5,8 @@
  */
 import { defineCommand, runMain } from "citty";
 import { buildInfo, formatBuildInfo } from "../platform/build-info.ts";
+import { mountCommand } from "./mount.ts";
+import { umountCommand } from "./umount.ts";
 import { versionCommand } from "./version.ts";
 import { zdbCommand } from "./zdb.ts";
 
@@ -18,6 +20,8 @@ export const main = defineCommand({
   },
   subCommands: {
     version: versionCommand,
+    mount: mountCommand,
+    umount: umountCommand,
     zdb: zdbCommand,
   },
 });

@@ -1,0 +1,75 @@
+/**
+ * `qss mount [--memory] <path>`: mount a qss filesystem and serve it in the foreground until
+ * it is unmounted (`qss umount <path>`, SIGINT/SIGTERM, or `umount`). `--memory` selects the
+ * in-memory filesystem; the 0-db filesystem will become the default mode (see `openFilesystem`).
+ */
+import { defineCommand } from "citty";
+import { isQssError, qssError } from "../base/errors.ts";
+import { MemoryFileSystem } from "../fs/memory/memory-fs.ts";
+import type { FileSystemOperations } from "../fs/operations.ts";
+import { serveFilesystem } from "../fuse/serve.ts";
+
+interface MountArgs {
+  memory: boolean;
+}
+
+/** Which filesystem to serve. The 0-db mode plugs in here as the default. */
+async function openFilesystem(args: MountArgs): Promise<FileSystemOperations> {
+  if (args.memory) {
+    return new MemoryFileSystem({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+  }
+  throw qssError("USAGE", "Cannot mount: only --memory is available in this build");
+}
+
+export const mountCommand = defineCommand({
+  meta: { name: "mount", description: "Mount a qss filesystem at <path> and serve it" },
+  args: {
+    path: {
+      type: "positional",
+      description: "Mount point (an existing directory)",
+      required: true,
+    },
+    memory: { type: "boolean", description: "Serve the in-memory filesystem", default: false },
+    "allow-other": {
+      type: "boolean",
+      description: "Let other users in (allow_other)",
+      default: false,
+    },
+    "default-permissions": {
+      type: "boolean",
+      description: "Let the kernel check permissions from the mode bits",
+      default: true,
+    },
+    "read-only": { type: "boolean", description: "Mount read-only", default: false },
+    "writeback-cache": { type: "boolean", description: "Kernel write-back cache", default: false },
+    readers: { type: "string", description: "Device reader threads", default: "4" },
+  },
+  async run({ args }) {
+    try {
+      const fs = await openFilesystem({ memory: args.memory });
+      const readers = Number.parseInt(args.readers, 10);
+      if (!(readers >= 1 && readers <= 64)) throw qssError("USAGE", "--readers must be 1…64");
+      const served = await serveFilesystem(fs, {
+        mountPoint: args.path,
+        allowOther: args["allow-other"],
+        defaultPermissions: args["default-permissions"],
+        readOnly: args["read-only"],
+        writebackCache: args["writeback-cache"],
+        readerCount: readers,
+      });
+      const stop = (): void => {
+        served.unmount().catch((error) => console.error(`qss mount: ${String(error)}`));
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+      console.log(`qss: mounted at ${served.mountPoint}`);
+      const result = await served.closed;
+      if (result.error !== undefined) throw qssError("IO", `FUSE session failed: ${result.error}`);
+      console.log(`qss: unmounted ${served.mountPoint}`);
+      process.exit(0);
+    } catch (error) {
+      console.error(`qss mount: ${isQssError(error) ? error.message : String(error)}`);
+      process.exit(isQssError(error, "USAGE") ? 2 : 1);
+    }
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * The public entry of `src/fuse`: mount a filesystem and serve it until it is unmounted.
+ *
+ * @example
+ * const served = await serveFilesystem(new MemoryFileSystem(), { mountPoint: "/mnt/m" });
+ * await served.unmount();
+ * await served.closed;
+ */
+import { closeSync, openSync } from "node:fs";
+import type { FileSystemOperations } from "../fs/operations.ts";
+import { fuseDeviceClone, UmountFlags } from "../platform/libc.ts";
+import { umountInWorker } from "../platform/umount.ts";
+import { startWorker } from "../platform/workers.ts";
+import { maxWriteBytesMax } from "./abi.ts";
+import { serveWithReaders } from "./device-readers.ts";
+import { unmountWithFusermountAsync } from "./fusermount.ts";
+import { type MountOptions, mountFuse } from "./mount.ts";
+import { FuseSession } from "./session.ts";
+
+export interface ServeOptions extends MountOptions {
+  writebackCache?: boolean;
+  /** Worker threads blocked in read(2) on the device. */
+  readerCount?: number;
+  /** Requests each reader may have in flight. */
+  slotsPerReader?: number;
+  /** Give each reader its own fd (FUSE_DEV_IOC_CLONE). */
+  cloneDevice?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface ServedFilesystem {
+  mountPoint: string;
+  session: FuseSession;
+  /** Settles when the kernel ends the session (unmounted). */
+  closed: Promise<{ error?: string }>;
+  /** Unmounts (lazily if busy); the session then ends by itself. */
+  unmount(): Promise<void>;
+}
+
+const readerCountDefault = 4;
+const slotsPerReaderDefault = 2;
+const EBUSY = 16;
+
+function readerFds(sessionFd: number, count: number, clone: boolean): number[] {
+  const fds = [sessionFd];
+  for (let i = 1; i < count; i++) {
+    if (!clone) {
+      fds.push(sessionFd);
+      continue;
+    }
+    const fd = openSync("/dev/fuse", "r+");
+    const rc = fuseDeviceClone(fd, sessionFd);
+    if (rc < 0) {
+      closeSync(fd);
+      fds.push(sessionFd);
+    } else fds.push(fd);
+  }
+  return fds;
+}
+
+export async function serveFilesystem(
+  ops: FileSystemOperations,
+  options: ServeOptions,
+): Promise<ServedFilesystem> {
+  const mounted = mountFuse(options);
+  const log = options.log ?? ((message: string) => console.error(`qss fuse: ${message}`));
+  const session = new FuseSession(ops, {
+    writebackCache: options.writebackCache ?? false,
+    maxWriteBytes: maxWriteBytesMax,
+    maxBackground: 64,
+    log,
+  });
+  const fds = readerFds(
+    mounted.fd,
+    options.readerCount ?? readerCountDefault,
+    !!options.cloneDevice,
+  );
+  const readers = serveWithReaders(session, {
+    fds,
+    slotsPerReader: options.slotsPerReader ?? slotsPerReaderDefault,
+    startWorker,
+  });
+  const closed = readers.closed.then(async (result) => {
+    readers.stop();
+    for (const fd of new Set(fds)) {
+      try {
+        closeSync(fd);
+      } catch {}
+    }
+    if (!session.destroyed) await ops.destroy?.();
+    return result;
+  });
+  const unmount = async (): Promise<void> => {
+    if (mounted.viaFusermount) return unmountWithFusermountAsync(mounted.mountPoint);
+    const rc = await umountInWorker(mounted.mountPoint, 0);
+    if (rc === -EBUSY) await umountInWorker(mounted.mountPoint, UmountFlags.DETACH);
+  };
+  return { mountPoint: mounted.mountPoint, session, closed, unmount };
+}

@@ -1,0 +1,8 @@
+/** The conformance suite against the in-memory filesystem, served by `qss mount --memory`. */
+import { registerConformanceSuite } from "../conformance/register.ts";
+import { startServer } from "./server-process.ts";
+
+registerConformanceSuite("memory", async () => {
+  const server = await startServer(["--memory", "--allow-other"]);
+  return { mountDir: server.mountDir, stop: server.stop };
+});
