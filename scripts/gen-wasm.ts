@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtFactory from "wabt";
 
-export const wasmSources = ["gf-simd"] as const;
+export const wasmSources = ["gf-simd", "blake2b"] as const;
 
 export async function assembleWat(name: string): Promise<string> {
   const wabt = await wabtFactory();
