@@ -52,7 +52,7 @@ export async function* decodeObject(
   const { offsets } = stripeOffsets(manifest.stripeEncryptedBytes, k);
   const stripePlainBytes = manifest.frameBytes * manifest.stripeFrames;
   const stripeCount = manifest.stripeEncryptedBytes.length;
-  const objectId = Buffer.from(manifest.objectId, "hex");
+  const objectId = new Uint8Array(Buffer.from(manifest.objectId, "hex"));
   const range = options.range ?? { offset: 0, length: manifest.plainBytes };
   if (range.offset < 0 || range.length < 0 || range.offset + range.length > manifest.plainBytes) {
     throw qssError(

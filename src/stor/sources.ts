@@ -26,7 +26,7 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
           `Cannot read ${length} bytes at ${offset}: source holds ${bytes.length}`,
         );
       }
-      return bytes.slice(offset, offset + length);
+      return new Uint8Array(bytes.subarray(offset, offset + length)); // a copy, even for a Buffer
     },
   };
 }

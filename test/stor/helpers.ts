@@ -25,7 +25,7 @@ export function bytesShard(bytes: Uint8Array): ShardSource {
   return {
     async read(offset, length) {
       if (offset + length > bytes.length) throw new Error(`shard holds ${bytes.length} bytes`);
-      return bytes.slice(offset, offset + length);
+      return new Uint8Array(bytes.subarray(offset, offset + length));
     },
   };
 }
