@@ -4,7 +4,7 @@ import { createStorPool, poolExecutor } from "../../src/stor/executor.ts";
 import { decodeObjectToBytes } from "../../src/stor/object-decode.ts";
 import { encodeObject } from "../../src/stor/object-encode.ts";
 import { createWorkerPool, type WorkerPool } from "../../src/stor/pool.ts";
-import { bytesSource } from "../../src/stor/sources.ts";
+import { bytesSource, type ShardSource } from "../../src/stor/sources.ts";
 import { keyring, MemoryShards, randomData, rejection, textBytes } from "./helpers.ts";
 
 const echoUrl = new URL("./fixtures/echo.worker.ts", import.meta.url);
@@ -110,7 +110,7 @@ test("the stor pool encodes and decodes objects identically to the inline path",
       { keyring, dataShards: 4, parityShards: 2, frameBytes: 16_384, stripeFrames: 2, executor },
       shards.writer,
     );
-    const sources = shards.sources();
+    const sources: (ShardSource | null)[] = shards.sources();
     sources[1] = null;
     expect(await decodeObjectToBytes(manifest, sources, { keys: { keyring }, executor })).toEqual(
       data,
