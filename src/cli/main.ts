@@ -5,6 +5,7 @@
  */
 import { defineCommand, runMain } from "citty";
 import { buildInfo, formatBuildInfo } from "../platform/build-info.ts";
+import { keygenCommand } from "./keygen.ts";
 import { versionCommand } from "./version.ts";
 
 const info = buildInfo();
@@ -17,6 +18,7 @@ export const main = defineCommand({
   },
   subCommands: {
     version: versionCommand,
+    keygen: keygenCommand,
   },
 });
 

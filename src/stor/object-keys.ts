@@ -7,7 +7,7 @@ import { unwrapDataKeyForRecipient, unwrapDataKeyWithKek } from "./key-wrap.ts";
 import type { Keyring, ObjectKeys } from "./keyring.ts";
 import { objectKeysFrom } from "./keyring.ts";
 import type { ObjectManifest } from "./manifest.ts";
-import { generateRecipientKeyPair, recipientId } from "./recipient-keys.ts";
+import { recipientId, recipientPublicKeyOf } from "./recipient-keys.ts";
 import type { SecretKey } from "./secret.ts";
 
 export type KeySource = { keyring: Keyring } | { recipientSecretKey: SecretKey };
@@ -19,8 +19,7 @@ export function openObjectKeys(manifest: ObjectManifest, source: KeySource): Obj
       unwrapDataKeyWithKek(source.keyring, Buffer.from(manifest.keyWraps.kek, "base64"), objectId),
     );
   }
-  const seed = source.recipientSecretKey.unsafeBytes();
-  const id = recipientId(generateRecipientKeyPair(seed).publicKey);
+  const id = recipientId(recipientPublicKeyOf(source.recipientSecretKey));
   const entry = manifest.keyWraps.recipients.find((recipient) => recipient.id === id);
   if (!entry)
     throw qssError(

@@ -74,3 +74,32 @@ function decodeKeyText(
   }
   return bytes;
 }
+
+/** The key line of a secret key file written by `qss keygen` ("#" lines are comments). */
+export function parseRecipientSecretKeyFile(text: string): SecretKey {
+  const lines = text.split("\n").map((line) => line.trim());
+  const keyLines = lines.filter((line) => line !== "" && !line.startsWith("#"));
+  if (keyLines.length !== 1) {
+    throw qssError(
+      "CONFIG_INVALID",
+      "Cannot parse the recipient secret key file: expected exactly one key line",
+    );
+  }
+  return parseRecipientSecretKey(keyLines[0] as string);
+}
+
+/** The public key that belongs to a secret key (the secret key is the keygen seed). */
+export function recipientPublicKeyOf(secretKey: SecretKey): Uint8Array {
+  return generateRecipientKeyPair(secretKey.unsafeBytes()).publicKey;
+}
+
+/** Text of a secret key file: comments with the public key, then the key line. */
+export function formatRecipientKeyFile(pair: RecipientKeyPair, created: Date): string {
+  return [
+    "# qss hybrid post-quantum recipient key (ML-KEM-768 + X25519, X-Wing)",
+    `# created: ${created.toISOString()}`,
+    `# public key: ${formatRecipientPublicKey(pair.publicKey)}`,
+    formatRecipientSecretKey(pair.secretKey),
+    "",
+  ].join("\n");
+}
