@@ -1,0 +1,88 @@
+/**
+ * The release binaries: built for every target, the x64 one run from an empty directory, the
+ * arm64 one under qemu-aarch64, the musl ones checked as ELF files of the right machine.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Artifact, build, parseTargets } from "../../scripts/build.ts";
+import { readElfFacts } from "../../scripts/elf.ts";
+import { run } from "../helpers/run.ts";
+
+let outdir = "";
+let emptyDir = "";
+const artifacts = new Map<string, Artifact>();
+
+beforeAll(async () => {
+  outdir = await mkdtemp(join(tmpdir(), "qss-build-"));
+  emptyDir = await mkdtemp(join(tmpdir(), "qss-empty-"));
+  for (const artifact of await build({ targetNames: parseTargets("all"), outdir })) {
+    artifacts.set(artifact.target, artifact);
+  }
+}, 600_000);
+
+afterAll(async () => {
+  await rm(outdir, { recursive: true, force: true });
+  await rm(emptyDir, { recursive: true, force: true });
+});
+
+function artifact(target: string): Artifact {
+  const found = artifacts.get(target);
+  if (found === undefined) throw new Error(`no artifact for ${target}`);
+  return found;
+}
+
+test("the x64 binary runs alone from an empty directory", async () => {
+  const alone = join(emptyDir, "qss");
+  await copyFile(artifact("linux-x64").file, alone);
+  const result = run([alone, "--version"], { cwd: emptyDir });
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toContain("target linux-x64");
+  expect(result.stdout).not.toContain("commit unknown");
+});
+
+test("the arm64 glibc binary runs under qemu-aarch64", () => {
+  const result = run([
+    "qemu-aarch64",
+    "-L",
+    "/usr/aarch64-linux-gnu",
+    artifact("linux-arm64").file,
+    "--version",
+  ]);
+  expect(result.stderr).toBe("");
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toContain("target linux-arm64");
+  expect(result.stdout).toContain("linux-arm64)");
+});
+
+test("every binary is an ELF file for its machine and libc", async () => {
+  const expected: Record<string, [string, string]> = {
+    "linux-x64": ["x86-64", "/lib64/ld-linux-x86-64.so.2"],
+    "linux-arm64": ["aarch64", "/lib/ld-linux-aarch64.so.1"],
+    "linux-x64-musl": ["x86-64", "/lib/ld-musl-x86_64.so.1"],
+    "linux-arm64-musl": ["aarch64", "/lib/ld-musl-aarch64.so.1"],
+  };
+  for (const [target, [machine, interpreter]] of Object.entries(expected)) {
+    const facts = readElfFacts(await readFile(artifact(target).file));
+    expect({ target, ...facts }).toEqual({ target, machine, interpreter } as never);
+  }
+});
+
+test("SHA256SUMS matches the binaries", async () => {
+  const sums = await readFile(join(outdir, "SHA256SUMS"), "utf8");
+  const lines = sums.trim().split("\n");
+  expect(lines.length).toBe(4);
+  for (const line of lines) {
+    const [sha, name] = line.split(/\s+/);
+    const bytes = await readFile(join(outdir, name ?? ""));
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(sha ?? "");
+  }
+});
+
+test("readElfFacts rejects what is not a 64-bit ELF file", () => {
+  expect(() =>
+    readElfFacts(new TextEncoder().encode("#!/bin/sh\necho not elf\n".repeat(4))),
+  ).toThrow(/not a 64-bit little-endian ELF/);
+});
