@@ -5,6 +5,7 @@
  */
 import { defineCommand, runMain } from "citty";
 import { buildInfo, formatBuildInfo } from "../platform/build-info.ts";
+import { keygenCommand } from "./keygen.ts";
 import { mountCommand } from "./mount.ts";
 import { umountCommand } from "./umount.ts";
 import { versionCommand } from "./version.ts";
@@ -23,6 +24,7 @@ export const main = defineCommand({
     mount: mountCommand,
     umount: umountCommand,
     zdb: zdbCommand,
+    keygen: keygenCommand,
   },
 });
 

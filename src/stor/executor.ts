@@ -1,0 +1,71 @@
+/**
+ * Where stripe jobs run: inline on the calling thread, or on the worker pool (stor.worker.ts).
+ * Jobs are given as builders so a job lost with a crashed worker can be rebuilt and retried.
+ */
+import { startWorker } from "../platform/workers.ts";
+import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./pool.ts";
+import {
+  type DecodeStripeJob,
+  type DecodeStripeResult,
+  decodeStripe,
+  type EncodeStripeJob,
+  type EncodeStripeResult,
+  encodeStripe,
+} from "./stripe-codec.ts";
+
+export interface StripeExecutor {
+  submitEncode(
+    build: () => Promise<EncodeStripeJob>,
+  ): Promise<{ result: Promise<EncodeStripeResult> }>;
+  submitDecode(
+    build: () => Promise<DecodeStripeJob>,
+  ): Promise<{ result: Promise<DecodeStripeResult> }>;
+}
+
+export const inlineExecutor: StripeExecutor = {
+  async submitEncode(build) {
+    return { result: build().then(encodeStripe) };
+  },
+  async submitDecode(build) {
+    return { result: build().then(decodeStripe) };
+  },
+};
+
+/** A buffer that can be transferred without taking bytes that belong to someone else. */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : bytes.slice();
+}
+
+export function poolExecutor(pool: WorkerPool): StripeExecutor {
+  return {
+    submitEncode(build) {
+      return pool.submit<EncodeStripeResult>({
+        async build() {
+          const job = await build();
+          const plaintext = ownBuffer(job.plaintext);
+          return {
+            payload: { op: "encodeStripe", job: { ...job, plaintext } },
+            transfer: [plaintext.buffer as ArrayBuffer],
+          };
+        },
+      });
+    },
+    submitDecode(build) {
+      return pool.submit<DecodeStripeResult>({
+        async build() {
+          const job = await build();
+          const pieces = job.pieces.map((piece) => (piece ? ownBuffer(piece) : null));
+          const transfer = pieces.flatMap((piece) => (piece ? [piece.buffer as ArrayBuffer] : []));
+          return { payload: { op: "decodeStripe", job: { ...job, pieces } }, transfer };
+        },
+      });
+    },
+  };
+}
+
+/** The stripe pool: `stor/stor.worker.ts` workers, embedded in the compiled binary. */
+export function createStorPool(options: Omit<WorkerPoolOptions, "start"> = {}): WorkerPool {
+  return createWorkerPool({ ...options, start: () => startWorker("stor/stor.worker.ts") });
+}

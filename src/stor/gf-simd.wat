@@ -1,0 +1,69 @@
+;; GF(2^8) matrix multiply with WebAssembly SIMD, split-nibble method.
+;; Hand-written; assembled by scripts/gen-wasm.ts (npm package `wabt`) into gf-simd.wasm.ts.
+;;
+;; Memory layout (set up by kernel-wasm.ts):
+;;   [0, 8192)        nibble tables: for coefficient c, 16 bytes c*x (x < 16), then 16 bytes c*(x<<4)
+;;   [coef, ...)      coefficient matrix, rows x cols bytes, row-major
+;;   [in_base, ...)   cols input chunks, each `stride` bytes apart
+;;   [out_base, ...)  rows output chunks, each `stride` bytes apart
+;; `stride` and `len` (bytes computed per chunk, <= stride) are multiples of 64.
+;; c*b = low_table[b & 15] xor high_table[b >> 4]; i8x16.swizzle does 16 such lookups at once.
+(module
+  (memory (export "memory") 1)
+  (func (export "mul_matrix")
+    (param $coef i32) (param $rows i32) (param $cols i32)
+    (param $in_base i32) (param $out_base i32) (param $stride i32) (param $len i32)
+    (local $row i32) (local $off i32) (local $col i32) (local $table i32) (local $src i32)
+    (local $dst i32) (local $coef_row i32)
+    (local $lo v128) (local $hi v128) (local $x v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (block $rows_done
+      (loop $row_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $coef_row (i32.add (local.get $coef) (i32.mul (local.get $row) (local.get $cols))))
+        (local.set $dst (i32.add (local.get $out_base) (i32.mul (local.get $row) (local.get $stride))))
+        (local.set $off (i32.const 0))
+        (block $offs_done
+          (loop $off_loop
+            (br_if $offs_done (i32.ge_u (local.get $off) (local.get $len)))
+            (local.set $a0 (v128.const i64x2 0 0))
+            (local.set $a1 (v128.const i64x2 0 0))
+            (local.set $a2 (v128.const i64x2 0 0))
+            (local.set $a3 (v128.const i64x2 0 0))
+            (local.set $src (i32.add (local.get $in_base) (local.get $off)))
+            (local.set $col (i32.const 0))
+            (block $cols_done
+              (loop $col_loop
+                (br_if $cols_done (i32.ge_u (local.get $col) (local.get $cols)))
+                (local.set $table
+                  (i32.shl (i32.load8_u (i32.add (local.get $coef_row) (local.get $col))) (i32.const 5)))
+                (local.set $lo (v128.load (local.get $table)))
+                (local.set $hi (v128.load offset=16 (local.get $table)))
+                ;; four 16-byte vectors of this input, each: acc ^= lo[x & 15] ^ hi[x >> 4]
+                (local.set $x (v128.load (local.get $src)))
+                (local.set $a0 (v128.xor (local.get $a0) (v128.xor
+                  (i8x16.swizzle (local.get $lo) (v128.and (local.get $x) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+                  (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $x) (i32.const 4))))))
+                (local.set $x (v128.load offset=16 (local.get $src)))
+                (local.set $a1 (v128.xor (local.get $a1) (v128.xor
+                  (i8x16.swizzle (local.get $lo) (v128.and (local.get $x) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+                  (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $x) (i32.const 4))))))
+                (local.set $x (v128.load offset=32 (local.get $src)))
+                (local.set $a2 (v128.xor (local.get $a2) (v128.xor
+                  (i8x16.swizzle (local.get $lo) (v128.and (local.get $x) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+                  (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $x) (i32.const 4))))))
+                (local.set $x (v128.load offset=48 (local.get $src)))
+                (local.set $a3 (v128.xor (local.get $a3) (v128.xor
+                  (i8x16.swizzle (local.get $lo) (v128.and (local.get $x) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+                  (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $x) (i32.const 4))))))
+                (local.set $src (i32.add (local.get $src) (local.get $stride)))
+                (local.set $col (i32.add (local.get $col) (i32.const 1)))
+                (br $col_loop)))
+            (v128.store (i32.add (local.get $dst) (local.get $off)) (local.get $a0))
+            (v128.store offset=16 (i32.add (local.get $dst) (local.get $off)) (local.get $a1))
+            (v128.store offset=32 (i32.add (local.get $dst) (local.get $off)) (local.get $a2))
+            (v128.store offset=48 (i32.add (local.get $dst) (local.get $off)) (local.get $a3))
+            (local.set $off (i32.add (local.get $off) (i32.const 64)))
+            (br $off_loop)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $row_loop)))))

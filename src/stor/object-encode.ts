@@ -1,0 +1,132 @@
+/**
+ * encodeObject: one segment in, `k + m` authenticated shards out, streaming stripe by stripe.
+ * Reads the source in order (BLAKE2b-128 of the plaintext on the way), runs stripe jobs on the
+ * executor with a bounded number in flight, and hands each shard's bytes to `writeShard` in
+ * order (header first, then one stored piece per stripe).
+ *
+ * @example
+ * const manifest = await encodeObject(bytesSource(data), { keyring, dataShards: 4, parityShards: 2 },
+ *   async (shardIndex, bytes) => { chunks[shardIndex].push(bytes); });
+ */
+import { randomBytes } from "node:crypto";
+import { assert } from "../base/assert.ts";
+import { createBlake2b128 } from "./blake2b-128.ts";
+import type { CompressionName } from "./compression.ts";
+import { inlineExecutor, type StripeExecutor } from "./executor.ts";
+import { frameBytesDefault } from "./frames.ts";
+import { wrapDataKeyForRecipient, wrapDataKeyWithKek } from "./key-wrap.ts";
+import { type Keyring, newObjectKeys } from "./keyring.ts";
+import { manifestFormatVersion, type ObjectManifest, parseManifest } from "./manifest.ts";
+import { recipientId } from "./recipient-keys.ts";
+import { validateShape } from "./reed-solomon.ts";
+import { encodeShardHeader, stripeOffsets } from "./shard-format.ts";
+import type { ByteSource } from "./sources.ts";
+import type { EncodeStripeResult, StripeContext } from "./stripe-codec.ts";
+
+export const objectIdBytes = 16;
+export const stripeFramesDefault = 4;
+/** Stripes being encoded at once: bounds memory to about this many stripes times (n / k). */
+export const stripesInFlightDefault = 4;
+
+export interface EncodeObjectOptions {
+  keyring: Keyring;
+  /** Hybrid post-quantum recipients (ML-KEM-768 + X25519 public keys) to wrap the data key for. */
+  recipients?: Uint8Array[];
+  dataShards: number;
+  parityShards: number;
+  compression?: CompressionName;
+  frameBytes?: number;
+  stripeFrames?: number;
+  executor?: StripeExecutor;
+  stripesInFlight?: number;
+}
+
+export type ShardWriter = (shardIndex: number, bytes: Uint8Array) => Promise<void>;
+
+export async function encodeObject(
+  source: ByteSource,
+  options: EncodeObjectOptions,
+  writeShard: ShardWriter,
+): Promise<ObjectManifest> {
+  const { dataShards: k, parityShards: m } = options;
+  validateShape(k, m);
+  const frameBytes = options.frameBytes ?? frameBytesDefault;
+  const stripeFrames = options.stripeFrames ?? stripeFramesDefault;
+  const executor = options.executor ?? inlineExecutor;
+  const compression = options.compression ?? "zstd";
+  const objectId = new Uint8Array(randomBytes(objectIdBytes));
+  const keys = newObjectKeys();
+  const stripePlainBytes = frameBytes * stripeFrames;
+  const stripeCount = Math.max(1, Math.ceil(source.size / stripePlainBytes));
+  const context = {
+    objectId,
+    frameKey: keys.frameKey.unsafeBytes(),
+    macKey: keys.macKey.unsafeBytes(),
+    dataShards: k,
+    parityShards: m,
+    frameBytes,
+  };
+
+  const header = { dataShards: k, parityShards: m, frameBytes, stripeFrames, objectId };
+  for (let shardIndex = 0; shardIndex < k + m; shardIndex++) {
+    await writeShard(shardIndex, encodeShardHeader({ ...header, shardIndex }, context.macKey));
+  }
+
+  const hash = createBlake2b128();
+  const stripeEncryptedBytes: number[] = [];
+  const inFlight: Promise<EncodeStripeResult>[] = [];
+  const drainOldest = async () => {
+    const result = await (inFlight.shift() as Promise<EncodeStripeResult>);
+    stripeEncryptedBytes.push(result.encryptedBytes);
+    for (const [shardIndex, piece] of result.pieces.entries()) await writeShard(shardIndex, piece);
+  };
+  for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
+    const offset = stripeIndex * stripePlainBytes;
+    const length = Math.min(stripePlainBytes, source.size - offset);
+    let firstRead: Uint8Array | null = await source.read(offset, length);
+    assert(firstRead.length === length, "source returned a short read");
+    hash.update(firstRead);
+    const stripe: StripeContext = {
+      ...context,
+      stripeIndex,
+      firstFrameIndex: stripeIndex * stripeFrames,
+      final: stripeIndex === stripeCount - 1,
+    };
+    const build = async () => {
+      const plaintext = firstRead ?? (await source.read(offset, length));
+      firstRead = null;
+      return { ...stripe, compression, plaintext };
+    };
+    const { result } = await executor.submitEncode(build);
+    result.catch(() => {}); // observed by drainOldest; avoids an unhandled rejection meanwhile
+    inFlight.push(result);
+    if (inFlight.length >= (options.stripesInFlight ?? stripesInFlightDefault)) await drainOldest();
+  }
+  while (inFlight.length > 0) await drainOldest();
+
+  const recipients = (options.recipients ?? []).map((publicKey) => ({
+    id: recipientId(publicKey),
+    wrap: Buffer.from(wrapDataKeyForRecipient(publicKey, keys.dataKey, objectId)).toString(
+      "base64",
+    ),
+  }));
+  return parseManifest({
+    formatVersion: manifestFormatVersion,
+    objectId: Buffer.from(objectId).toString("hex"),
+    plainBytes: source.size,
+    checksum: Buffer.from(hash.digest()).toString("hex"),
+    dataShards: k,
+    parityShards: m,
+    compression,
+    frameBytes,
+    stripeFrames,
+    stripeEncryptedBytes,
+    shardBytes: stripeOffsets(stripeEncryptedBytes, k).shardBytes,
+    keyWraps: {
+      kek: Buffer.from(wrapDataKeyWithKek(options.keyring, keys.dataKey, objectId)).toString(
+        "base64",
+      ),
+      recipients,
+    },
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * Systematic Reed-Solomon erasure code over GF(2^8): `dataShards` (k) plain slices of the input,
+ * `parityShards` (m) computed ones, k + m <= 256; any k of the n shards rebuild all others.
+ * Encoding matrix: identity over a Cauchy matrix (see matrix.ts).
+ *
+ * Buffer ownership: the caller owns every shard; methods write only into the shards they are
+ * asked to fill and keep no reference after returning. All shards of one call have one length.
+ *
+ * @example
+ * const rs = createReedSolomon({ dataShards: 4, parityShards: 2 });
+ * rs.encode(shards);                 // shards[4], shards[5] := parity of shards[0..3]
+ * shards[1] = null; rs.reconstruct(shards); // shards[1] rebuilt
+ */
+import { assert } from "../base/assert.ts";
+import { qssError } from "../base/errors.ts";
+import type { GfKernel } from "./kernel.ts";
+import { defaultKernel } from "./kernel-select.ts";
+import { cauchyParityMatrix, encodingRow, type GfMatrix, invertMatrix } from "./matrix.ts";
+
+export const shardCountMax = 256;
+/** Decode matrices cached per erasure pattern. */
+const decodeCacheEntriesMax = 64;
+
+export interface ReedSolomonOptions {
+  dataShards: number;
+  parityShards: number;
+  /** Defaults to the kernel picked at start-up (WASM SIMD, or TS with QSS_CODEC=ts). */
+  kernel?: GfKernel;
+}
+
+export interface ReedSolomon {
+  readonly dataShards: number;
+  readonly parityShards: number;
+  readonly kernel: GfKernel;
+  /** Fill shards[k..n) with parity computed from shards[0..k). */
+  encode(shards: Uint8Array[]): void;
+  /**
+   * Rebuild every null shard in place (allocating it) from any k present ones. `dataOnly` skips
+   * missing parity. Throws QssError CORRUPT when fewer than k shards are present.
+   */
+  reconstruct(shards: (Uint8Array | null)[], options?: { dataOnly?: boolean }): void;
+  /** True when the parity shards match the data shards. */
+  verify(shards: Uint8Array[]): boolean;
+}
+
+export function validateShape(dataShards: number, parityShards: number): void {
+  const valid =
+    Number.isInteger(dataShards) &&
+    Number.isInteger(parityShards) &&
+    dataShards >= 1 &&
+    parityShards >= 0 &&
+    dataShards + parityShards <= shardCountMax;
+  if (!valid) {
+    throw qssError(
+      "CONFIG_INVALID",
+      `Cannot use ${dataShards} data + ${parityShards} parity shards: need k >= 1, m >= 0, k + m <= ${shardCountMax}`,
+    );
+  }
+}
+
+export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
+  const { dataShards: k, parityShards: m } = options;
+  validateShape(k, m);
+  const kernel = options.kernel ?? defaultKernel();
+  const parity = cauchyParityMatrix(k, m);
+  const decodeCache = new Map<string, GfMatrix>();
+
+  function shardLength(shards: (Uint8Array | null)[]): number {
+    assert(shards.length === k + m, `expected ${k + m} shards, got ${shards.length}`);
+    const present = shards.find((shard) => shard !== null);
+    if (!present) throw qssError("CORRUPT", "Cannot reconstruct: no shard is present");
+    const length = present.length;
+    for (const shard of shards) {
+      assert(shard === null || shard.length === length, "shards must all have the same length");
+    }
+    return length;
+  }
+
+  function decodeMatrix(used: number[]): GfMatrix {
+    const key = used.join(",");
+    const cached = decodeCache.get(key);
+    if (cached) return cached;
+    const cells = new Uint8Array(k * k);
+    for (const [row, shardIndex] of used.entries())
+      cells.set(encodingRow(parity, shardIndex), row * k);
+    const inverse = invertMatrix({ rows: k, columns: k, cells });
+    if (decodeCache.size >= decodeCacheEntriesMax) decodeCache.clear();
+    decodeCache.set(key, inverse);
+    return inverse;
+  }
+
+  const codec: ReedSolomon = {
+    dataShards: k,
+    parityShards: m,
+    kernel,
+    encode(shards) {
+      const length = shardLength(shards);
+      kernel.multiply(parity.cells, shards.slice(0, k), shards.slice(k), length);
+    },
+    reconstruct(shards, reconstructOptions) {
+      const length = shardLength(shards);
+      const present = shards.flatMap((shard, index) => (shard ? [index] : []));
+      if (present.length < k) {
+        throw qssError(
+          "CORRUPT",
+          `Cannot reconstruct: ${present.length} of ${k} needed shards are usable`,
+        );
+      }
+      const missingData = present.length === k + m ? [] : rangeMissing(shards, 0, k);
+      if (missingData.length > 0) {
+        const used = present.slice(0, k);
+        const inverse = decodeMatrix(used);
+        const rows = new Uint8Array(missingData.length * k);
+        for (const [row, shardIndex] of missingData.entries()) {
+          rows.set(inverse.cells.subarray(shardIndex * k, shardIndex * k + k), row * k);
+        }
+        const outputs = missingData.map(() => new Uint8Array(length));
+        kernel.multiply(
+          rows,
+          used.map((index) => shards[index] as Uint8Array),
+          outputs,
+          length,
+        );
+        missingData.forEach((shardIndex, row) => {
+          shards[shardIndex] = outputs[row] as Uint8Array;
+        });
+      }
+      if (reconstructOptions?.dataOnly) return;
+      const missingParity = rangeMissing(shards, k, k + m);
+      if (missingParity.length === 0) return;
+      const rows = new Uint8Array(missingParity.length * k);
+      missingParity.forEach((shardIndex, row) => {
+        rows.set(encodingRow(parity, shardIndex), row * k);
+      });
+      const outputs = missingParity.map(() => new Uint8Array(length));
+      kernel.multiply(rows, shards.slice(0, k) as Uint8Array[], outputs, length);
+      missingParity.forEach((shardIndex, row) => {
+        shards[shardIndex] = outputs[row] as Uint8Array;
+      });
+    },
+    verify(shards) {
+      const length = shardLength(shards);
+      const computed = Array.from({ length: m }, () => new Uint8Array(length));
+      kernel.multiply(parity.cells, shards.slice(0, k), computed, length);
+      return computed.every((row, r) => equalBytes(row, shards[k + r] as Uint8Array));
+    },
+  };
+  return codec;
+}
+
+function rangeMissing(shards: (Uint8Array | null)[], from: number, to: number): number[] {
+  const missing: number[] = [];
+  for (let index = from; index < to; index++) if (shards[index] === null) missing.push(index);
+  return missing;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,238 @@
+import { describe, expect, test } from "bun:test";
+import { isQssError } from "../../src/base/errors.ts";
+import { blake2b128 } from "../../src/stor/blake2b-128.ts";
+import { deriveKeyring, parseMasterSecret } from "../../src/stor/keyring.ts";
+import { parseManifest } from "../../src/stor/manifest.ts";
+import { decodeObject, decodeObjectToBytes } from "../../src/stor/object-decode.ts";
+import { encodeObject } from "../../src/stor/object-encode.ts";
+import { generateRecipientKeyPair } from "../../src/stor/recipient-keys.ts";
+import { shardHeaderBytes } from "../../src/stor/shard-format.ts";
+import { bytesSource, type ShardSource } from "../../src/stor/sources.ts";
+import {
+  bytesShard,
+  failingShard,
+  flip,
+  keyring,
+  MemoryShards,
+  randomData,
+  rejection,
+  textBytes,
+} from "./helpers.ts";
+
+const frameBytes = 4096;
+const stripeFrames = 3;
+const stripeBytes = frameBytes * stripeFrames;
+
+async function store(
+  data: Uint8Array,
+  k: number,
+  m: number,
+  extra: Partial<Parameters<typeof encodeObject>[1]> = {},
+) {
+  const shards = new MemoryShards(k + m);
+  const manifest = await encodeObject(
+    bytesSource(data),
+    { keyring, dataShards: k, parityShards: m, frameBytes, stripeFrames, ...extra },
+    shards.writer,
+  );
+  return { manifest, shards };
+}
+
+describe("encodeObject / decodeObject round trips", () => {
+  const shapes = [
+    [1, 0],
+    [1, 1],
+    [2, 1],
+    [4, 2],
+    [10, 4],
+    [16, 4],
+    [3, 5],
+  ] as const;
+  const sizes = [
+    0,
+    1,
+    frameBytes - 1,
+    frameBytes,
+    stripeBytes,
+    stripeBytes + 1,
+    3 * stripeBytes + 777,
+  ];
+  test.each(shapes.map(([k, m]) => [`${k}+${m}`, k, m] as const))(
+    "shape %s, all sizes, text and random",
+    async (_name, k, m) => {
+      for (const size of sizes) {
+        for (const data of [textBytes(size), randomData(size)]) {
+          const { manifest, shards } = await store(data, k, m);
+          expect(manifest.checksum).toBe(Buffer.from(blake2b128(data)).toString("hex"));
+          expect(shards.bytes(0).length).toBe(manifest.shardBytes);
+          expect(
+            await decodeObjectToBytes(manifest, shards.sources(), { keys: { keyring } }),
+          ).toEqual(data);
+        }
+      }
+    },
+  );
+
+  test("compressible data is compressed, random data is stored raw", async () => {
+    const text = await store(textBytes(stripeBytes * 2), 2, 1);
+    const noise = await store(randomData(stripeBytes * 2), 2, 1);
+    const total = (list: number[]) => list.reduce((a, b) => a + b, 0);
+    expect(total(text.manifest.stripeEncryptedBytes)).toBeLessThan(stripeBytes / 4);
+    // raw frames: plaintext plus codec byte, length prefix and tag per frame, nothing more
+    expect(total(noise.manifest.stripeEncryptedBytes)).toBe(stripeBytes * 2 + 6 * (1 + 4 + 16));
+  });
+
+  test("every compression codec round-trips", async () => {
+    for (const compression of ["none", "zstd", "deflate", "brotli"] as const) {
+      const data = textBytes(stripeBytes + 5);
+      const { manifest, shards } = await store(data, 3, 2, { compression });
+      expect(manifest.compression).toBe(compression);
+      expect(await decodeObjectToBytes(manifest, shards.sources(), { keys: { keyring } })).toEqual(
+        data,
+      );
+    }
+  });
+});
+
+describe("lost, corrupt and unreachable shards", () => {
+  test("every pattern of up to m missing shards of a 4+2 object decodes", async () => {
+    const data = randomData(2 * stripeBytes + 100);
+    const { manifest, shards } = await store(data, 4, 2);
+    for (let mask = 0; mask < 64; mask++) {
+      const lost = [0, 1, 2, 3, 4, 5].filter((i) => mask & (1 << i));
+      if (lost.length > 2) continue;
+      const sources: (ShardSource | null)[] = shards
+        .sources()
+        .map((s, i) => (lost.includes(i) ? null : s));
+      expect(await decodeObjectToBytes(manifest, sources, { keys: { keyring } })).toEqual(data);
+    }
+  });
+
+  test("corrupt pieces are detected by their tags and excluded; unreachable shards skipped", async () => {
+    const data = textBytes(3 * stripeBytes);
+    const { manifest, shards } = await store(data, 4, 3);
+    const damaged = [0, 2].map((i) => {
+      const bytes = shards.bytes(i);
+      flip(bytes, shardHeaderBytes + 5, 0x40); // first stripe's piece
+      flip(bytes, bytes.length - 3); // last stripe's tag
+      return bytesShard(bytes);
+    });
+    const sources = shards.sources();
+    sources[0] = damaged[0] as ShardSource;
+    sources[2] = damaged[1] as ShardSource;
+    sources[5] = failingShard();
+    expect(await decodeObjectToBytes(manifest, sources, { keys: { keyring } })).toEqual(data);
+  });
+
+  test("more than m bad shards gives a clear CORRUPT error naming the failures", async () => {
+    const { manifest, shards } = await store(randomData(stripeBytes), 2, 1);
+    const sources = shards.sources();
+    const swapped = shards.bytes(1);
+    flip(swapped, shardHeaderBytes);
+    sources[1] = bytesShard(swapped);
+    sources[2] = failingShard();
+    const error = await rejection(decodeObjectToBytes(manifest, sources, { keys: { keyring } }));
+    expect(isQssError(error, "CORRUPT")).toBe(true);
+    expect(String((error as Error).message)).toMatch(
+      /fewer than 2 good shards.*tag check.*unreachable/,
+    );
+  });
+
+  test("a shard swapped in from another object fails its tags", async () => {
+    const data = randomData(stripeBytes);
+    const a = await store(data, 2, 1);
+    const b = await store(data, 2, 1);
+    const sources = a.shards.sources();
+    sources[0] = bytesShard(b.shards.bytes(0));
+    sources[1] = bytesShard(b.shards.bytes(1));
+    expect(
+      isQssError(
+        await rejection(decodeObjectToBytes(a.manifest, sources, { keys: { keyring } })),
+        "CORRUPT",
+      ),
+    ).toBe(true);
+  });
+});
+
+describe("keys and access", () => {
+  test("a wrong master key is rejected by the AEAD tag (AUTH), without echoing the key", async () => {
+    const { manifest, shards } = await store(textBytes(100), 2, 1);
+    const otherHex = "11".repeat(32);
+    const other = deriveKeyring(parseMasterSecret(otherHex));
+    const error = await rejection(
+      decodeObjectToBytes(manifest, shards.sources(), { keys: { keyring: other } }),
+    );
+    expect(isQssError(error, "AUTH")).toBe(true);
+    expect(String((error as Error).message)).not.toContain(otherHex);
+    expect(JSON.stringify(manifest)).not.toContain("7f7f7f");
+  });
+
+  test("hybrid PQ recipients open the object; a wrong recipient key fails", async () => {
+    const alice = generateRecipientKeyPair();
+    const bob = generateRecipientKeyPair();
+    const data = textBytes(stripeBytes + 3);
+    const { manifest, shards } = await store(data, 3, 1, { recipients: [alice.publicKey] });
+    expect(manifest.keyWraps.recipients).toHaveLength(1);
+    expect(
+      await decodeObjectToBytes(manifest, shards.sources(), {
+        keys: { recipientSecretKey: alice.secretKey },
+      }),
+    ).toEqual(data);
+    const error = await rejection(
+      decodeObjectToBytes(manifest, shards.sources(), {
+        keys: { recipientSecretKey: bob.secretKey },
+      }),
+    );
+    expect(isQssError(error, "AUTH")).toBe(true);
+  });
+
+  test("range reads return exactly the requested bytes", async () => {
+    const data = randomData(4 * stripeBytes + 10);
+    const { manifest, shards } = await store(data, 4, 2);
+    for (const [offset, length] of [
+      [0, 1],
+      [stripeBytes - 2, 5],
+      [stripeBytes * 2 + 7, stripeBytes * 2 + 3],
+      [data.length - 1, 1],
+      [5, 0],
+    ] as const) {
+      const bytes = await decodeObjectToBytes(manifest, shards.sources(), {
+        keys: { keyring },
+        range: { offset, length },
+      });
+      expect(bytes).toEqual(data.subarray(offset, offset + length));
+    }
+    const error = await rejection(
+      decodeObjectToBytes(manifest, shards.sources(), {
+        keys: { keyring },
+        range: { offset: data.length, length: 1 },
+      }),
+    );
+    expect(isQssError(error, "USAGE")).toBe(true);
+  });
+
+  test("a tampered manifest (stripe sizes, checksum) is refused", async () => {
+    const data = textBytes(2 * stripeBytes);
+    const { manifest, shards } = await store(data, 2, 1);
+    const sizes = {
+      ...manifest,
+      stripeEncryptedBytes: manifest.stripeEncryptedBytes.map((n) => n + 1),
+    };
+    expect(
+      isQssError(
+        await rejection(decodeObjectToBytes(sizes, shards.sources(), { keys: { keyring } })),
+        "CORRUPT",
+      ),
+    ).toBe(true);
+    const sum = { ...manifest, checksum: "0".repeat(32) };
+    const consume = async () => {
+      for await (const _ of decodeObject(sum, shards.sources(), { keys: { keyring } })) {
+        // drain
+      }
+    };
+    expect(isQssError(await rejection(consume()), "CORRUPT")).toBe(true);
+    expect(() => parseManifest({ ...manifest, dataShards: 0 })).toThrow(/dataShards/);
+    expect(() => parseManifest({ ...manifest, extra: 1 })).toThrow(/Cannot parse object manifest/);
+    expect(() => parseManifest("garbage")).toThrow(/Cannot parse object manifest/);
+  });
+});

@@ -1,0 +1,172 @@
+import { describe, expect, test } from "bun:test";
+import { isQssError } from "../../src/base/errors.ts";
+import { gfInv, gfMul } from "../../src/stor/gf256.ts";
+import type { GfKernel } from "../../src/stor/kernel.ts";
+import { tryWasmKernel } from "../../src/stor/kernel-select.ts";
+import { tsKernel } from "../../src/stor/kernel-ts.ts";
+import { createReedSolomon } from "../../src/stor/reed-solomon.ts";
+import { textbookDecode, textbookEncode } from "./textbook-rs.ts";
+
+const wasmKernel = tryWasmKernel();
+const kernels: GfKernel[] = [tsKernel, ...(wasmKernel ? [wasmKernel] : [])];
+
+/** Seeded xorshift so a failure replays. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+function randomBytes(next: () => number, length: number): Uint8Array {
+  return Uint8Array.from({ length }, () => next() & 255);
+}
+
+function carrylessMul(a: number, b: number): number {
+  let product = 0;
+  for (let bit = 0; bit < 8; bit++) if (b & (1 << bit)) product ^= a << bit;
+  for (let bit = 15; bit >= 8; bit--) if (product & (1 << bit)) product ^= 0x11d << (bit - 8);
+  return product;
+}
+
+test("the WASM SIMD kernel runs on this runtime", () => {
+  expect(wasmKernel?.name).toBe("wasm-simd");
+});
+
+test("GF(2^8) multiplication matches shift-and-reduce, inverses multiply to 1", () => {
+  for (let a = 0; a < 256; a++) {
+    for (let b = 0; b < 256; b++) expect(gfMul(a, b)).toBe(carrylessMul(a, b));
+    if (a > 0) expect(gfMul(a, gfInv(a))).toBe(1);
+  }
+});
+
+describe.each(kernels.map((k) => [k.name, k] as const))("kernel %s", (_name, kernel) => {
+  test("encode equals the textbook encoder on random shapes and lengths", () => {
+    const next = rng(7);
+    for (let round = 0; round < 40; round++) {
+      const k = 1 + (next() % 20);
+      const m = next() % 7;
+      const length = round < 4 ? ([1, 63, 65, 200_003][round] as number) : 1 + (next() % 3000);
+      const data = Array.from({ length: k }, () => randomBytes(next, length));
+      const shards = [...data, ...Array.from({ length: m }, () => new Uint8Array(length))];
+      createReedSolomon({ dataShards: k, parityShards: m, kernel }).encode(shards);
+      expect(shards).toEqual(textbookEncode(data, m));
+    }
+  });
+
+  test("every erasure pattern up to m is rebuilt for small shapes", () => {
+    const next = rng(11);
+    for (const [k, m] of [
+      [4, 2],
+      [3, 3],
+      [5, 1],
+      [2, 2],
+      [1, 3],
+      [6, 3],
+    ] as const) {
+      const rs = createReedSolomon({ dataShards: k, parityShards: m, kernel });
+      const original = Array.from({ length: k + m }, () => randomBytes(next, 97));
+      rs.encode(original);
+      for (let mask = 0; mask < 1 << (k + m); mask++) {
+        const lost = popcount(mask);
+        if (lost === 0 || lost > m) continue;
+        const shards: (Uint8Array | null)[] = original.map((shard, i) =>
+          mask & (1 << i) ? null : shard.slice(),
+        );
+        rs.reconstruct(shards);
+        expect(shards).toEqual(original as (Uint8Array | null)[]);
+      }
+    }
+  });
+
+  test("random large shapes and erasures agree with the textbook decoder", () => {
+    const next = rng(23);
+    const shapes = [
+      [255, 1],
+      [200, 56],
+      [17, 9],
+      [10, 4],
+      [16, 4],
+      [1, 1],
+      [128, 128],
+    ] as const;
+    for (const [k, m] of shapes) {
+      const rs = createReedSolomon({ dataShards: k, parityShards: m, kernel });
+      const length = 1 + (next() % 300);
+      const original = Array.from({ length: k + m }, () => randomBytes(next, length));
+      rs.encode(original);
+      const shards: (Uint8Array | null)[] = original.map((s) => s.slice());
+      const expected: (Uint8Array | null)[] = original;
+      for (let i = 0; i < m; i++) shards[next() % (k + m)] = null;
+      expect(textbookDecode(shards, k, m)).toEqual(original.slice(0, k));
+      rs.reconstruct(shards);
+      expect(shards).toEqual(expected);
+      expect(rs.verify(shards as Uint8Array[])).toBe(true);
+    }
+  });
+
+  test("verify notices a flipped byte; too many losses is a clear CORRUPT error", () => {
+    const rs = createReedSolomon({ dataShards: 4, parityShards: 2, kernel });
+    const shards = Array.from({ length: 6 }, (_, i) => new Uint8Array(64).fill(i * 9));
+    rs.encode(shards);
+    expect(rs.verify(shards)).toBe(true);
+    const victim = shards[2] as Uint8Array;
+    victim[5] = (victim[5] as number) ^ 1;
+    expect(rs.verify(shards)).toBe(false);
+    let error: unknown;
+    try {
+      rs.reconstruct([
+        null,
+        null,
+        null,
+        shards[3] as Uint8Array,
+        shards[4] as Uint8Array,
+        shards[5] as Uint8Array,
+      ]);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isQssError(error, "CORRUPT")).toBe(true);
+  });
+});
+
+test("WASM and TS kernels produce identical bytes for random matrices", () => {
+  if (!wasmKernel) throw new Error("WASM SIMD kernel unavailable");
+  const next = rng(99);
+  for (let round = 0; round < 30; round++) {
+    const columns = 1 + (next() % 40);
+    const rows = 1 + (next() % 8);
+    const length = 1 + (next() % 140_000);
+    const inputs = Array.from({ length: columns }, () => randomBytes(next, length));
+    const coefficients = randomBytes(next, rows * columns);
+    const a = Array.from({ length: rows }, () => new Uint8Array(length).fill(7));
+    const b = Array.from({ length: rows }, () => new Uint8Array(length));
+    wasmKernel.multiply(coefficients, inputs, a, length);
+    tsKernel.multiply(coefficients, inputs, b, length);
+    expect(a).toEqual(b);
+  }
+});
+
+test("invalid shapes are rejected with CONFIG_INVALID", () => {
+  for (const [k, m] of [
+    [0, 2],
+    [200, 57],
+    [2.5, 1],
+    [3, -1],
+  ]) {
+    expect(() => createReedSolomon({ dataShards: k as number, parityShards: m as number })).toThrow(
+      /Cannot use/,
+    );
+  }
+});
+
+function popcount(value: number): number {
+  let count = 0;
+  for (let v = value; v; v &= v - 1) count++;
+  return count;
+}
