@@ -5,7 +5,8 @@
  * that `src/fuse` imports it and nothing imports upward.
  *
  * Error convention: an operation resolves to its result, or to a positive errno number
- * (`Errno.ENOENT`, …) on failure. It does not throw; anything thrown is a bug and the server
+ * (`Errno.ENOENT`, …) on failure. The three operations whose result is itself a number
+ * (`write`, `lseek`, `copyFileRange`) resolve to that number (≥ 0) or to a NEGATIVE errno. It does not throw; anything thrown is a bug and the server
  * answers EIO at exactly one place. Operations left undefined are answered ENOSYS.
  *
  * Names are bytes (Linux file names need not be UTF-8). Buffers passed in (names, write data,
@@ -205,7 +206,7 @@ export interface FileSystemOperations {
     size: number,
     ctx: RequestContext,
   ): Result<Uint8Array>;
-  /** Returns the number of bytes written. */
+  /** Resolves to the number of bytes written, or to -errno. */
   write?(
     ino: number,
     fh: number,
@@ -213,7 +214,7 @@ export interface FileSystemOperations {
     data: Uint8Array,
     flags: number,
     ctx: RequestContext,
-  ): Result<number>;
+  ): Promise<number>;
   flush?(ino: number, fh: number, lockOwner: bigint, ctx: RequestContext): Result<0>;
   release?(ino: number, fh: number, flags: number, ctx: RequestContext): Result<0>;
   fsync?(ino: number, fh: number, dataOnly: boolean, ctx: RequestContext): Result<0>;
@@ -225,14 +226,14 @@ export interface FileSystemOperations {
     mode: number,
     ctx: RequestContext,
   ): Result<0>;
-  /** SEEK_DATA / SEEK_HOLE (other whence values are handled by the kernel). */
+  /** SEEK_DATA / SEEK_HOLE (others are handled by the kernel): the offset, or -errno. */
   lseek?(
     ino: number,
     fh: number,
     offset: number,
     whence: number,
     ctx: RequestContext,
-  ): Result<number>;
+  ): Promise<number>;
   copyFileRange?(
     inIno: number,
     inFh: number,
@@ -243,7 +244,7 @@ export interface FileSystemOperations {
     length: number,
     flags: number,
     ctx: RequestContext,
-  ): Result<number>;
+  ): Promise<number>;
 
   opendir?(ino: number, flags: number, ctx: RequestContext): Result<OpenReply>;
   /** Entries after cookie `offset` (0 = from the start) whose encoded size fits `size` bytes. */
