@@ -1,0 +1,71 @@
+/**
+ * Block-presence bitmaps ("m"+ino+page, meta namespace): bit i of page p says whether block
+ * p*8192+i of the file is stored. They make holes free, SEEK_DATA/SEEK_HOLE a scan of bits, and
+ * let a file's blocks be deleted without probing every index.
+ */
+import { bitmapKey } from "./keys.ts";
+import { bitmapPageBlocks } from "./limits.ts";
+import { Phase, type RecordCache } from "./record-cache.ts";
+
+const pageBytes = bitmapPageBlocks / 8;
+const decode = (bytes: Uint8Array): Uint8Array => {
+  const page = new Uint8Array(pageBytes);
+  page.set(bytes.subarray(0, pageBytes));
+  return page;
+};
+const encode = (page: Uint8Array): Uint8Array => {
+  let end = page.length;
+  while (end > 0 && page[end - 1] === 0) end--;
+  return page.slice(0, Math.max(end, 1));
+};
+
+export function bitmapPageOf(block: number): number {
+  return Math.floor(block / bitmapPageBlocks);
+}
+
+/** Load the page holding `block` into the cache (so the sync functions below can use it). */
+export async function loadBitmapPage(cache: RecordCache, ino: number, page: number) {
+  return cache.load(bitmapKey(ino, page), decode);
+}
+
+/** Whether `block` is present; the page must have been loaded. */
+export function hasBlock(cache: RecordCache, ino: number, block: number): boolean {
+  const page = cache.peek<Uint8Array>(bitmapKey(ino, bitmapPageOf(block)));
+  if (page === null || page === undefined) return false;
+  const bit = block % bitmapPageBlocks;
+  return ((page[bit >> 3] ?? 0) & (1 << (bit & 7))) !== 0;
+}
+
+/** Set or clear the bit of `block` (page loaded); returns whether it changed. */
+export function setBlock(cache: RecordCache, ino: number, block: number, present: boolean) {
+  const key = bitmapKey(ino, bitmapPageOf(block));
+  let page = cache.peek<Uint8Array>(key) ?? null;
+  if (page === null) {
+    if (!present) return false;
+    page = new Uint8Array(pageBytes);
+  }
+  const bit = block % bitmapPageBlocks;
+  const mask = 1 << (bit & 7);
+  const was = ((page[bit >> 3] ?? 0) & mask) !== 0;
+  if (was === present) return false;
+  page[bit >> 3] = (page[bit >> 3] ?? 0) ^ mask;
+  if (page.every((byte) => byte === 0)) cache.remove(key);
+  else cache.put(key, page, encode, Phase.node);
+  return true;
+}
+
+/** Present blocks of one page (page loaded), ascending, from `fromBlock` on. */
+export function presentBlocks(cache: RecordCache, ino: number, page: number): number[] {
+  const bits = cache.peek<Uint8Array>(bitmapKey(ino, page));
+  if (bits === null || bits === undefined) return [];
+  const blocks: number[] = [];
+  for (let i = 0; i < bits.length; i++) {
+    const byte = bits[i] ?? 0;
+    if (byte === 0) continue;
+    for (let b = 0; b < 8; b++)
+      if (byte & (1 << b)) blocks.push(page * bitmapPageBlocks + i * 8 + b);
+  }
+  return blocks;
+}
+
+export const decodeBitmapPage = decode;

@@ -1,0 +1,156 @@
+/**
+ * The shared state of one mounted 0-db filesystem: namespaces, caches, locks, open handles,
+ * and the commit that writes dirty state in crash-safe order:
+ *   1. dirty data blocks (data namespace),
+ *   2. metadata by phase: superblock, inodes/bitmaps/xattrs/orphans, directory pages,
+ *      directory indexes, then every removal (meta namespace),
+ *   3. deletes of dropped blocks (data namespace).
+ * A name is thus never stored before its inode, and an inode never removed before its names.
+ */
+import type { ZdbNamespace } from "../../zdb/namespace.ts";
+import { BlockCache, type BlockWrite } from "./block-cache.ts";
+import { blockKey, orphansKey, superblockKey } from "./keys.ts";
+import { flushConcurrencyMax } from "./limits.ts";
+import { KeyedMutex, Mutex } from "./mutex.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { Phase, RecordCache, type SnapshotWrite } from "./record-cache.ts";
+import { encodeOrphans, encodeSuperblock, type Superblock } from "./superblock.ts";
+
+export interface Handle {
+  ino: number;
+  flags: number;
+  /** End of the last read, to detect sequential reads for readahead. */
+  lastReadEnd: number;
+}
+
+/** Run `task` over `items` with at most `limit` in flight. */
+export async function eachLimited<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<unknown>,
+) {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export class FsCore {
+  readonly meta: ZdbNamespace;
+  readonly data: ZdbNamespace;
+  readonly options: ResolvedOptions;
+  readonly records: RecordCache;
+  readonly blocks: BlockCache;
+  /** Directory mutations and file content changes, per inode. */
+  readonly inodeLocks = new KeyedMutex();
+  /** Renames are serialised (like the kernel's per-filesystem rename mutex). */
+  readonly renameLock = new Mutex();
+  readonly commitLock = new Mutex();
+  readonly handles = new Map<number, Handle>();
+  readonly openCounts = new Map<number, number>();
+  /** Blocks to delete from the data namespace after the next metadata write. */
+  readonly blockDeletes = new Map<string, { ino: number; index: number }>();
+  orphans = new Set<number>();
+  /** O_TMPFILE inodes: nlink 0 yet allowed to be linked in (I_LINKABLE). */
+  readonly linkable = new Set<number>();
+  superblock: Superblock = {
+    blockSizeBytes: 0,
+    inodeReservedUpTo: 0,
+    usedBlocks: 0,
+    usedInodes: 0,
+    rootIno: 1,
+  };
+  nextIno = 0;
+  nextFh = 1;
+
+  constructor(options: ResolvedOptions) {
+    this.meta = options.meta;
+    this.data = options.data;
+    this.options = options;
+    this.records = new RecordCache(options.meta, {
+      recordsMax: options.metaRecordsMax,
+      evictAgeMs: 2000,
+    });
+    this.blocks = new BlockCache(options.readCacheBytesMax);
+  }
+
+  markSuperblockDirty(): void {
+    this.records.put(superblockKey(), this.superblock, encodeSuperblock, Phase.superblock);
+  }
+
+  markOrphansDirty(): void {
+    this.records.put(orphansKey(), this.orphans, encodeOrphans, Phase.node);
+  }
+
+  /** A block is needed again: it must not be deleted by a pending delete. */
+  cancelBlockDelete(ino: number, index: number): void {
+    this.blockDeletes.delete(`${ino}:${index}`);
+  }
+
+  scheduleBlockDelete(ino: number, index: number): void {
+    this.blocks.drop(ino, index);
+    this.blockDeletes.set(`${ino}:${index}`, { ino, index });
+  }
+
+  /** Write all dirty state in crash-safe order (no sync). */
+  commit(): Promise<void> {
+    return this.commitLock.run(async () => {
+      const blockWrites = this.blocks.snapshotDirty();
+      const meta = this.records.snapshot();
+      const deletes = [...this.blockDeletes.values()];
+      this.blockDeletes.clear();
+      try {
+        await this.#writeBlocks(blockWrites);
+        for (const phase of meta.phases) await this.#writeRecords(phase);
+        await eachLimited(deletes, flushConcurrencyMax, (d) =>
+          this.data.del(blockKey(d.ino, d.index)),
+        );
+      } catch (error) {
+        for (const d of deletes) {
+          const id = `${d.ino}:${d.index}`;
+          if (!this.blocks.get(d.ino, d.index)) this.blockDeletes.set(id, d);
+        }
+        throw error;
+      }
+      this.records.evict();
+    });
+  }
+
+  /** Write the dirty blocks of one file (on release), under the commit lock. */
+  flushFile(ino: number): Promise<void> {
+    return this.commitLock.run(() => this.#writeBlocks(this.blocks.snapshotDirty(ino)));
+  }
+
+  async #writeBlocks(writes: BlockWrite[]): Promise<void> {
+    await eachLimited(writes, flushConcurrencyMax, (w) =>
+      this.data.set(blockKey(w.block.ino, w.block.index), w.bytes),
+    );
+    this.blocks.markWritten(writes);
+  }
+
+  async #writeRecords(writes: SnapshotWrite[]): Promise<void> {
+    await eachLimited(writes, flushConcurrencyMax, (w) =>
+      w.bytes === null ? this.meta.del(w.record.key) : this.meta.set(w.record.key, w.bytes),
+    );
+    this.records.markWritten(writes);
+  }
+
+  /** Commit, then make everything durable. */
+  async syncAll(): Promise<void> {
+    await this.commit();
+    await this.data.sync();
+    await this.meta.sync();
+  }
+
+  /** Start a flush in the background when dirty state passes its bounds. */
+  needsFlush(): boolean {
+    return (
+      this.blocks.dirtyBytes >= this.options.writebackBytesMax ||
+      this.records.dirtyCount >= this.options.metaDirtyMax
+    );
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * File contents over the block cache and the presence bitmaps: read, write, truncate, punch
+ * hole, SEEK_DATA/SEEK_HOLE. Callers hold the inode's lock for anything that modifies.
+ * Invariant: bytes of a block past the file size are zero (truncate zeroes the tail).
+ */
+import { Errno } from "../operations.ts";
+import { bitmapPageOf, hasBlock, loadBitmapPage, setBlock } from "./bitmap.ts";
+import type { FsCore } from "./core.ts";
+import type { Inode } from "./inode-codec.ts";
+import { now, putInode } from "./inode-table.ts";
+import { blockKey } from "./keys.ts";
+import { bitmapPageBlocks, blockSizeBytes as bs, fileSizeBytesMax } from "./limits.ts";
+
+const ENXIO = 6;
+
+async function loadBitmapRange(core: FsCore, ino: number, firstBlock: number, lastBlock: number) {
+  for (let page = bitmapPageOf(firstBlock); page <= bitmapPageOf(lastBlock); page++) {
+    await loadBitmapPage(core.records, ino, page);
+  }
+}
+
+/** A block's stored bytes (empty when the store lost it: reads as zeros). */
+async function fetchBlock(core: FsCore, ino: number, index: number): Promise<Uint8Array> {
+  return (await core.data.get(blockKey(ino, index))) ?? new Uint8Array(0);
+}
+
+/** Current bytes of a block: cached, fetched (and cached), or null for a hole. */
+async function blockBytes(core: FsCore, ino: number, index: number): Promise<Uint8Array | null> {
+  const cached = core.blocks.get(ino, index);
+  if (cached !== undefined) return cached.data.subarray(0, cached.length);
+  if (!hasBlock(core.records, ino, index)) return null;
+  const bytes = await fetchBlock(core, ino, index);
+  const block = core.blocks.insertClean(ino, index, bytes);
+  return block.data.subarray(0, block.length);
+}
+
+export async function readData(core: FsCore, inode: Inode, offset: number, size: number) {
+  const end = Math.min(offset + size, inode.size);
+  if (offset >= end) return new Uint8Array(0);
+  const out = new Uint8Array(end - offset);
+  const first = Math.floor(offset / bs);
+  const last = Math.floor((end - 1) / bs);
+  await loadBitmapRange(core, inode.ino, first, last);
+  const tasks: Promise<void>[] = [];
+  for (let index = first; index <= last; index++) {
+    tasks.push(
+      blockBytes(core, inode.ino, index).then((bytes) => {
+        if (bytes === null) return;
+        const blockStart = index * bs;
+        const from = Math.max(offset, blockStart) - blockStart;
+        const to = Math.min(end, blockStart + bs) - blockStart;
+        out.set(bytes.subarray(from, Math.min(to, bytes.length)), blockStart + from - offset);
+      }),
+    );
+  }
+  await Promise.all(tasks);
+  return out;
+}
+
+/** Fetch up to `count` present, uncached blocks after `fromBlock` into the read cache. */
+export async function readAhead(core: FsCore, inode: Inode, fromBlock: number, count: number) {
+  const last = Math.min(fromBlock + count, Math.ceil(inode.size / bs)) - 1;
+  if (last < fromBlock) return;
+  await loadBitmapRange(core, inode.ino, fromBlock, last);
+  const tasks: Promise<unknown>[] = [];
+  for (let index = fromBlock; index <= last; index++) {
+    if (
+      core.blocks.get(inode.ino, index) === undefined &&
+      hasBlock(core.records, inode.ino, index)
+    ) {
+      tasks.push(blockBytes(core, inode.ino, index));
+    }
+  }
+  await Promise.all(tasks);
+}
+
+/** Base bytes of the partial blocks a modification touches (present, uncached ones). */
+async function partialBases(core: FsCore, ino: number, indexes: number[]) {
+  const bases = new Map<number, Uint8Array>();
+  for (const index of indexes) {
+    if (core.blocks.get(ino, index) !== undefined || !hasBlock(core.records, ino, index)) continue;
+    bases.set(index, await fetchBlock(core, ino, index));
+  }
+  return bases;
+}
+
+/** Make a block dirty (present, in the bitmap, counted) and return it. Synchronous. */
+function dirtyBlock(core: FsCore, inode: Inode, index: number, base: Uint8Array | null) {
+  const block = core.blocks.dirty(inode.ino, index, base);
+  core.cancelBlockDelete(inode.ino, index);
+  if (setBlock(core.records, inode.ino, index, true)) {
+    inode.blockCount++;
+    core.superblock.usedBlocks++;
+    core.markSuperblockDirty();
+  }
+  return block;
+}
+
+/** Returns the bytes written, or -errno. */
+export async function writeData(
+  core: FsCore,
+  inode: Inode,
+  offset: number,
+  data: Uint8Array,
+): Promise<number> {
+  if (data.length === 0) return 0;
+  const end = offset + data.length;
+  if (end > fileSizeBytesMax) return -Errno.EFBIG;
+  const first = Math.floor(offset / bs);
+  const last = Math.floor((end - 1) / bs);
+  await loadBitmapRange(core, inode.ino, first, last);
+  const partial = [first, last].filter((i) => i * bs < offset || (i + 1) * bs > end);
+  const bases = await partialBases(core, inode.ino, [...new Set(partial)]);
+  let fresh = 0;
+  for (let i = first; i <= last; i++) if (!hasBlock(core.records, inode.ino, i)) fresh++;
+  if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes) return -Errno.ENOSPC;
+  for (let index = first; index <= last; index++) {
+    const block = dirtyBlock(core, inode, index, bases.get(index) ?? null);
+    const blockStart = index * bs;
+    const from = Math.max(offset, blockStart);
+    const to = Math.min(end, blockStart + bs);
+    block.data.set(data.subarray(from - offset, to - offset), from - blockStart);
+    block.length = Math.max(block.length, to - blockStart);
+  }
+  inode.size = Math.max(inode.size, end);
+  inode.mtime = now(core);
+  inode.ctime = inode.mtime;
+  putInode(core, inode);
+  return data.length;
+}
+
+/** Zero [from, to) of block `index` (within one block), if present. */
+async function zeroInBlock(core: FsCore, inode: Inode, index: number, from: number, to: number) {
+  await loadBitmapRange(core, inode.ino, index, index);
+  if (!hasBlock(core.records, inode.ino, index)) return;
+  const bases = await partialBases(core, inode.ino, [index]);
+  const block = dirtyBlock(core, inode, index, bases.get(index) ?? null);
+  block.data.fill(0, from, to);
+  if (block.length <= to) block.length = Math.min(block.length, from);
+}
+
+/** Delete whole blocks [firstBlock, lastBlock] that are present. */
+async function dropBlocks(core: FsCore, inode: Inode, firstBlock: number, lastBlock: number) {
+  if (lastBlock < firstBlock) return;
+  for (let page = bitmapPageOf(firstBlock); page <= bitmapPageOf(lastBlock); page++) {
+    await loadBitmapPage(core.records, inode.ino, page);
+    const start = Math.max(firstBlock, page * bitmapPageBlocks);
+    const stop = Math.min(lastBlock, (page + 1) * bitmapPageBlocks - 1);
+    for (let index = start; index <= stop; index++) {
+      if (!setBlock(core.records, inode.ino, index, false)) continue;
+      core.scheduleBlockDelete(inode.ino, index);
+      inode.blockCount--;
+      core.superblock.usedBlocks--;
+    }
+  }
+  core.markSuperblockDirty();
+}
+
+export async function truncateData(core: FsCore, inode: Inode, size: number) {
+  if (size > fileSizeBytesMax) return Errno.EFBIG;
+  if (size < inode.size) {
+    const keep = Math.ceil(size / bs);
+    await dropBlocks(core, inode, keep, Math.ceil(inode.size / bs) - 1);
+    if (size % bs !== 0) await zeroInBlock(core, inode, keep - 1, size % bs, bs);
+  }
+  inode.size = size;
+  inode.mtime = now(core);
+  inode.ctime = inode.mtime;
+  putInode(core, inode);
+  return 0;
+}
+
+/** Deallocate [offset, offset+length) keeping the size (FALLOC_FL_PUNCH_HOLE). */
+export async function punchHole(core: FsCore, inode: Inode, offset: number, length: number) {
+  const end = Math.min(offset + length, inode.size);
+  if (offset >= end) return 0;
+  const firstFull = Math.ceil(offset / bs);
+  const lastFull = Math.floor(end / bs) - 1;
+  if (firstFull > lastFull) {
+    const index = Math.floor(offset / bs);
+    const stop = Math.min(end, (index + 1) * bs);
+    await zeroInBlock(core, inode, index, offset - index * bs, stop - index * bs);
+    if (stop < end) await zeroInBlock(core, inode, index + 1, 0, end - (index + 1) * bs);
+  } else {
+    if (offset % bs !== 0) await zeroInBlock(core, inode, firstFull - 1, offset % bs, bs);
+    await dropBlocks(core, inode, firstFull, lastFull);
+    if (end % bs !== 0) await zeroInBlock(core, inode, lastFull + 1, 0, end % bs);
+  }
+  inode.ctime = now(core);
+  inode.mtime = inode.ctime;
+  putInode(core, inode);
+  return 0;
+}
+
+/** SEEK_DATA (`wantData`) or SEEK_HOLE from `offset`; -ENXIO past the end or with no data. */
+export async function seekData(core: FsCore, inode: Inode, offset: number, wantData: boolean) {
+  if (offset < 0) return -Errno.EINVAL;
+  if (offset >= inode.size) return -ENXIO;
+  const lastBlock = Math.ceil(inode.size / bs) - 1;
+  for (let index = Math.floor(offset / bs); index <= lastBlock; index++) {
+    if (index % bitmapPageBlocks === 0 || index === Math.floor(offset / bs)) {
+      const page = bitmapPageOf(index);
+      const bits = await loadBitmapPage(core.records, inode.ino, page);
+      if (bits === null && !wantData) return Math.max(offset, index * bs);
+      if (bits === null) {
+        index = (page + 1) * bitmapPageBlocks - 1;
+        continue;
+      }
+    }
+    if (hasBlock(core.records, inode.ino, index) === wantData) {
+      return Math.min(Math.max(offset, index * bs), inode.size);
+    }
+  }
+  return wantData ? -ENXIO : inode.size;
+}

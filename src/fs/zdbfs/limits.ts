@@ -1,0 +1,29 @@
+/** Named limits of the 0-db filesystem layout (see docs/formats/fs.md). */
+
+/** File data is cut in blocks of this size; one 0-db value per present block. */
+export const blockSizeBytes = 128 * 1024;
+/** Largest file: 16 TiB (2^27 blocks of 128 KiB; block indexes fit a u32). */
+export const fileSizeBytesMax = 2 ** 44;
+/** A name component (NAME_MAX). */
+export const nameLengthBytesMax = 255;
+/** A symlink target (PATH_MAX - 1). */
+export const symlinkTargetBytesMax = 4095;
+/** A directory page splits when it holds more entries than this. */
+export const dirPageEntriesMax = 256;
+/** Names of one directory sharing one 46-bit hash (the cookie encodes the rank below this). */
+export const hashCollisionsMax = 64;
+/** Blocks covered by one presence-bitmap page (1 KiB of bits = 1 GiB of file). */
+export const bitmapPageBlocks = 8192;
+/** xattr limits (Linux XATTR_NAME_MAX / XATTR_SIZE_MAX), and all xattrs of one inode together. */
+export const xattrNameBytesMax = 255;
+export const xattrValueBytesMax = 65536;
+export const xattrTotalBytesMax = 1024 * 1024;
+/** Inode numbers are reserved in the superblock this many at a time, before being handed out. */
+export const inodeReserveCount = 1024;
+/** 0-db limits the layout must respect. */
+export const zdbKeyBytesMax = 255;
+export const zdbValueBytesMax = 8 * 1024 * 1024;
+/** Parallel requests one flush keeps in flight per namespace. */
+export const flushConcurrencyMax = 16;
+/** Bytes one copy_file_range step moves. */
+export const copyChunkBytesMax = 1024 * 1024;

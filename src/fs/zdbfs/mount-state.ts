@@ -1,0 +1,86 @@
+/**
+ * Opening a namespace set: format it when empty, otherwise load the superblock and delete the
+ * orphans a crash left behind (inodes unlinked while open).
+ */
+import { qssError } from "../../base/errors.ts";
+import type { FsCore } from "./core.ts";
+import { S_IFDIR } from "./inode-codec.ts";
+import { destroyInode, getInode, putInode } from "./inode-table.ts";
+import { orphansKey, superblockKey } from "./keys.ts";
+import { blockSizeBytes, inodeReserveCount } from "./limits.ts";
+import { decodeOrphans, decodeSuperblock } from "./superblock.ts";
+
+export const rootIno = 1;
+
+function format(core: FsCore): void {
+  core.superblock = {
+    blockSizeBytes,
+    inodeReservedUpTo: rootIno + 1 + inodeReserveCount,
+    usedBlocks: 0,
+    usedInodes: 1,
+    rootIno,
+  };
+  core.nextIno = rootIno + 1;
+  core.markSuperblockDirty();
+  const time = core.options.now();
+  putInode(core, {
+    ino: rootIno,
+    mode: S_IFDIR | (core.options.rootMode & 0o7777),
+    nlink: 2,
+    flags: 0,
+    uid: core.options.rootUid,
+    gid: core.options.rootGid,
+    size: 0,
+    rdev: 0,
+    parent: rootIno,
+    entryCount: 0,
+    blockCount: 0,
+    atime: time,
+    mtime: time,
+    ctime: time,
+    target: null,
+  });
+}
+
+/** Delete the inodes listed as orphans that no name reaches (nlink 0). */
+async function cleanOrphans(core: FsCore): Promise<number> {
+  const orphans = (await core.records.load(orphansKey(), decodeOrphans)) ?? new Set<number>();
+  core.orphans = new Set(orphans);
+  let cleaned = 0;
+  for (const ino of orphans) {
+    const inode = await getInode(core, ino);
+    if (inode !== null && inode.nlink === 0) {
+      await destroyInode(core, inode);
+      cleaned++;
+    }
+    core.orphans.delete(ino);
+  }
+  if (orphans.size > 0) core.markOrphansDirty();
+  return cleaned;
+}
+
+/** Format or load; returns how many orphans were cleaned. */
+export async function openState(core: FsCore): Promise<number> {
+  for (const ns of [core.meta, core.data]) {
+    if (ns.mode !== "user") {
+      throw qssError("UNSUPPORTED", `Cannot mount: namespace ${ns.name} must be in user mode`);
+    }
+  }
+  const bytes = await core.meta.get(superblockKey());
+  if (bytes === null) {
+    format(core);
+    await core.syncAll();
+    return 0;
+  }
+  core.superblock = decodeSuperblock(bytes);
+  if (core.superblock.blockSizeBytes !== blockSizeBytes) {
+    throw qssError(
+      "CORRUPT",
+      `Cannot mount: block size ${core.superblock.blockSizeBytes} unsupported`,
+    );
+  }
+  core.nextIno = core.superblock.inodeReservedUpTo;
+  const cleaned = await cleanOrphans(core);
+  await core.syncAll();
+  return cleaned;
+}

@@ -1,0 +1,182 @@
+/**
+ * Write-back cache of the metadata records (inodes, directory pages, bitmaps, xattrs, …).
+ * Mutations change cached objects and mark them dirty; `snapshot()` encodes every dirty record
+ * at one instant (a consistent cut, since operations mutate synchronously after their loads)
+ * and groups the writes by phase so the commit can order them for crash consistency.
+ */
+import type { ZdbNamespace } from "../../zdb/namespace.ts";
+import { keyString } from "./keys.ts";
+
+/** Write order within one commit (lower first); removals always go last. */
+export const Phase = { superblock: 0, node: 1, dirPage: 2, dirIndex: 3, remove: 4 } as const;
+export type PhaseValue = (typeof Phase)[keyof typeof Phase];
+export const phaseCount = 5;
+
+interface CachedRecord {
+  key: Uint8Array;
+  /** null: absent (never stored, or removed). */
+  value: unknown;
+  encode: ((value: never) => Uint8Array) | null;
+  phase: PhaseValue;
+  /** Bumped on each mutation; 0 written = clean when equal. */
+  version: number;
+  writtenVersion: number;
+  lastUseMs: number;
+}
+
+export interface SnapshotWrite {
+  record: CachedRecord;
+  version: number;
+  /** null: delete the key. */
+  bytes: Uint8Array | null;
+}
+
+export interface RecordSnapshot {
+  phases: SnapshotWrite[][];
+}
+
+export interface RecordCacheOptions {
+  /** Clean records kept beyond this count are evicted (least recently used first). */
+  recordsMax: number;
+  /** Records used more recently than this are never evicted (operations hold them). */
+  evictAgeMs: number;
+}
+
+export class RecordCache {
+  readonly #ns: ZdbNamespace;
+  readonly #options: RecordCacheOptions;
+  readonly #records = new Map<string, CachedRecord>();
+  readonly #loading = new Map<string, Promise<unknown>>();
+  #dirtyCount = 0;
+
+  constructor(ns: ZdbNamespace, options: RecordCacheOptions) {
+    this.#ns = ns;
+    this.#options = options;
+  }
+
+  get dirtyCount(): number {
+    return this.#dirtyCount;
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  /** The cached value (null = known absent), or undefined when not cached. */
+  peek<T>(key: Uint8Array): T | null | undefined {
+    const record = this.#records.get(keyString(key));
+    if (record === undefined) return undefined;
+    record.lastUseMs = Date.now();
+    return record.value as T | null;
+  }
+
+  async load<T>(key: Uint8Array, decode: (bytes: Uint8Array) => T): Promise<T | null> {
+    const id = keyString(key);
+    const cached = this.#records.get(id);
+    if (cached !== undefined) {
+      cached.lastUseMs = Date.now();
+      return cached.value as T | null;
+    }
+    const pending = this.#loading.get(id);
+    if (pending !== undefined) return (await pending) as T | null;
+    const promise = this.#fetch(id, key, decode);
+    this.#loading.set(id, promise);
+    try {
+      return await promise;
+    } finally {
+      this.#loading.delete(id);
+    }
+  }
+
+  async #fetch<T>(id: string, key: Uint8Array, decode: (b: Uint8Array) => T): Promise<T | null> {
+    const bytes = await this.#ns.get(key);
+    const raced = this.#records.get(id);
+    if (raced !== undefined) return raced.value as T | null;
+    const value = bytes === null ? null : decode(bytes);
+    this.#records.set(id, {
+      key: key.slice(),
+      value,
+      encode: null,
+      phase: Phase.node,
+      version: 0,
+      writtenVersion: 0,
+      lastUseMs: Date.now(),
+    });
+    return value;
+  }
+
+  /** Store `value` under `key` (written at the next commit, in `phase`). */
+  put<T>(key: Uint8Array, value: T, encode: (value: T) => Uint8Array, phase: PhaseValue): void {
+    this.#mutate(key, value, encode as (value: never) => Uint8Array, phase);
+  }
+
+  /** Delete `key` at the next commit (after every other write of that commit). */
+  remove(key: Uint8Array): void {
+    this.#mutate(key, null, null, Phase.remove);
+  }
+
+  #mutate(key: Uint8Array, value: unknown, encode: CachedRecord["encode"], phase: PhaseValue) {
+    const id = keyString(key);
+    let record = this.#records.get(id);
+    if (record === undefined) {
+      record = {
+        key: key.slice(),
+        value,
+        encode,
+        phase,
+        version: 0,
+        writtenVersion: 0,
+        lastUseMs: 0,
+      };
+      this.#records.set(id, record);
+    }
+    if (record.version === record.writtenVersion) this.#dirtyCount++;
+    record.value = value;
+    record.encode = encode;
+    record.phase = phase;
+    record.version++;
+    record.lastUseMs = Date.now();
+  }
+
+  /** Encode every dirty record now; the writes are done by the caller in phase order. */
+  snapshot(): RecordSnapshot {
+    const phases: SnapshotWrite[][] = Array.from({ length: 5 }, () => []);
+    for (const record of this.#records.values()) {
+      if (record.version === record.writtenVersion) continue;
+      const bytes =
+        record.value === null || record.encode === null
+          ? null
+          : record.encode(record.value as never);
+      phases[bytes === null ? Phase.remove : record.phase]?.push({
+        record,
+        version: record.version,
+        bytes,
+      });
+    }
+    return { phases };
+  }
+
+  /** After the writes of `writes` succeeded: those not mutated since are clean. */
+  markWritten(writes: SnapshotWrite[]): void {
+    for (const write of writes) {
+      const record = write.record;
+      if (record.writtenVersion === record.version) continue;
+      if (write.version === record.version) this.#dirtyCount--;
+      record.writtenVersion = Math.max(record.writtenVersion, write.version);
+    }
+  }
+
+  /** Drop clean, not recently used records beyond the bound. */
+  evict(): void {
+    let excess = this.#records.size - this.#options.recordsMax;
+    if (excess <= 0) return;
+    const youngestMs = Date.now() - this.#options.evictAgeMs;
+    const candidates = [...this.#records.entries()]
+      .filter(([, r]) => r.version === r.writtenVersion && r.lastUseMs < youngestMs)
+      .sort((a, b) => a[1].lastUseMs - b[1].lastUseMs);
+    for (const [id] of candidates) {
+      if (excess-- <= 0) break;
+      this.#records.delete(id);
+    }
+  }
+}
