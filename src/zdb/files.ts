@@ -27,14 +27,26 @@ export function readAt(fd: number, length: number, position: number): Uint8Array
   return done === length ? buffer : buffer.subarray(0, done);
 }
 
+/** Write all parts at `position` (one writev in the common case). */
 export function writeAt(fd: number, parts: Uint8Array[], position: number): void {
-  let offset = position;
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const written = fs.writevSync(fd, parts as NodeJS.ArrayBufferView[], position);
+  if (written === total) return;
+  // Short write: finish the rest piece by piece.
+  let skip = written;
+  let offset = position + written;
   for (const part of parts) {
-    let done = 0;
-    while (done < part.length) {
-      done += fs.writeSync(fd, part, done, part.length - done, offset + done);
+    if (skip >= part.length) {
+      skip -= part.length;
+      continue;
     }
-    offset += part.length;
+    let done = skip;
+    skip = 0;
+    while (done < part.length) {
+      const count = fs.writeSync(fd, part, done, part.length - done, offset);
+      done += count;
+      offset += count;
+    }
   }
 }
 

@@ -16,7 +16,7 @@ const queuedRequestsMax = 256;
 /** Reply bytes pending on a socket before its reads are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
 /** Replies smaller than this are merged into one write. */
-const mergeBytesMax = 64 * 1024;
+const mergeBytesMax = 256 * 1024;
 
 export interface ServerOptions {
   engine: Engine;
@@ -200,6 +200,34 @@ class Connection {
     }
   }
 
+  /** Merge small parts into writes of up to mergeBytesMax; big parts go out without a copy. */
+  private writeLarge(parts: Uint8Array[]): boolean {
+    let ok = true;
+    let run: Uint8Array[] = [];
+    let runBytes = 0;
+    const emit = () => {
+      if (runBytes === 0) return;
+      ok =
+        this.socket.write(
+          run.length === 1 ? (run[0] as Uint8Array) : Buffer.concat(run, runBytes),
+        ) && ok;
+      run = [];
+      runBytes = 0;
+    };
+    for (const part of parts) {
+      if (part.length >= mergeBytesMax) {
+        emit();
+        ok = this.socket.write(part) && ok;
+        continue;
+      }
+      if (runBytes + part.length > mergeBytesMax) emit();
+      run.push(part);
+      runBytes += part.length;
+    }
+    emit();
+    return ok;
+  }
+
   private flush(): void {
     if (this.out.bytes === 0 || this.closed) {
       this.out.take();
@@ -208,13 +236,10 @@ class Connection {
     const total = this.out.bytes;
     const parts = this.out.take();
     this.context.stats.networkTxBytes += total;
-    let ok: boolean;
+    let ok = true;
     if (parts.length === 1) ok = this.socket.write(parts[0] as Uint8Array);
     else if (total <= mergeBytesMax) ok = this.socket.write(Buffer.concat(parts, total));
-    else {
-      ok = true;
-      for (const part of parts) ok = this.socket.write(part) && ok;
-    }
+    else ok = this.writeLarge(parts);
     if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
   }
 }

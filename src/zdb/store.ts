@@ -28,9 +28,9 @@ import {
   indexModeUser,
   seqKeyBytes,
 } from "./format.ts";
+import { KeyIndex } from "./key-index.ts";
 import type { NamespaceMode } from "./namespace.ts";
 import { replayIndexFiles } from "./replay.ts";
-import { KeyIndex } from "./key-index.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
 
 export interface JumpEvent {

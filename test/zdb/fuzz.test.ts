@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as net from "node:net";
 import Redis from "ioredis";
 import type { RunningDaemon } from "../../src/zdb/daemon.ts";
-import { RespParser, type ParsedItem } from "../../src/zdb/resp.ts";
+import { type ParsedItem, RespParser } from "../../src/zdb/resp.ts";
 import { removeDir, startTestServer, tempDir } from "./helpers.ts";
 
 /** Small deterministic PRNG (mulberry32) so a failure replays with its seed. */
@@ -93,7 +93,12 @@ function blast(payload: Uint8Array, closeAfterMs: number): Promise<void> {
 
 test("server keeps serving under random and mutated RESP, slow and vanishing clients", async () => {
   const random = prng(42);
-  const healthy = new Redis({ port: daemon.port, host: "127.0.0.1", protocol: 2, lazyConnect: true });
+  const healthy = new Redis({
+    port: daemon.port,
+    host: "127.0.0.1",
+    protocol: 2,
+    lazyConnect: true,
+  });
   await healthy.connect();
   try {
     // A slowloris client holding a half request open the whole time.
