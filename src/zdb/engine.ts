@@ -9,7 +9,7 @@
  * await engine.close();
  */
 import * as fs from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { qssError } from "../base/errors.ts";
 import { decodeDescriptor, encodeDescriptor, type NamespaceDescriptor } from "./descriptor.ts";
 import { EngineNamespace } from "./engine-namespace.ts";
@@ -21,6 +21,8 @@ import { type JumpEvent, Store } from "./store.ts";
 export const defaultNamespaceName = "default";
 const descriptorFileName = "zdb-namespace";
 const lockFileName = ".zdb.lock";
+/** Index directories locked by engines of this process (the pid check cannot tell them apart). */
+const lockedInProcess = new Set<string>();
 
 export interface EngineOptions {
   dataDir: string;
@@ -103,6 +105,13 @@ export class Engine {
 
   private takeLock(): void {
     const path = join(this.options.indexDir, lockFileName);
+    const key = resolve(this.options.indexDir);
+    if (lockedInProcess.has(key)) {
+      throw qssError(
+        "UNAVAILABLE",
+        `Cannot open ${this.options.indexDir}: used by pid ${process.pid}`,
+      );
+    }
     try {
       this.lockFd = fs.openSync(path, "wx", 0o600);
     } catch (error) {
@@ -114,6 +123,7 @@ export class Engine {
       this.lockFd = fs.openSync(path, "w", 0o600);
     }
     fs.writeSync(this.lockFd, `${process.pid}\n`);
+    lockedInProcess.add(key);
   }
 
   private startTimers(): void {
@@ -360,6 +370,7 @@ export class Engine {
     if (this.lockFd >= 0) {
       fs.closeSync(this.lockFd);
       fs.rmSync(join(this.options.indexDir, lockFileName), { force: true });
+      lockedInProcess.delete(resolve(this.options.indexDir));
       this.lockFd = -1;
     }
   }
