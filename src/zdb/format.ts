@@ -52,7 +52,12 @@ function writeMagic(target: Uint8Array, magic: string): void {
 }
 
 function readMagic(source: Uint8Array): string {
-  return String.fromCharCode(source[0]!, source[1]!, source[2]!, source[3]!);
+  return String.fromCharCode(
+    source[0] as number,
+    source[1] as number,
+    source[2] as number,
+    source[3] as number,
+  );
 }
 
 /** Data header: magic, version u32, created u64 (0), opened u64 (0), file id u32. */
@@ -87,7 +92,7 @@ export function decodeIndexHeader(bytes: Uint8Array): { fileId: number; mode: nu
   if (bytes.length < indexHeaderBytes || readMagic(bytes) !== indexMagic) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (view.getUint32(4, true) !== indexVersion) return null;
-  return { fileId: view.getUint32(24, true), mode: bytes[28]! };
+  return { fileId: view.getUint32(24, true), mode: bytes[28] as number };
 }
 
 export function encodeDataEntryHeader(target: Uint8Array, entry: DataEntryHeader): void {
@@ -105,11 +110,11 @@ export function decodeDataEntryHeader(source: Uint8Array): DataEntryHeader {
   assert(source.length >= dataEntryHeaderBytes, "data entry header truncated");
   const view = new DataView(source.buffer, source.byteOffset, dataEntryHeaderBytes);
   return {
-    keyBytes: source[0]!,
+    keyBytes: source[0] as number,
     payloadBytes: view.getUint32(1, true),
     previousOffset: view.getUint32(5, true),
     crc: view.getUint32(9, true),
-    flags: source[13]!,
+    flags: source[13] as number,
     timestampSeconds: view.getUint32(14, true),
   };
 }
@@ -133,11 +138,11 @@ export function decodeIndexEntry(source: Uint8Array, at = 0): IndexEntry {
   assert(source.length - at >= indexEntryHeaderBytes, "index entry truncated");
   const view = new DataView(source.buffer, source.byteOffset + at, indexEntryHeaderBytes);
   return {
-    keyBytes: source[at]!,
+    keyBytes: source[at] as number,
     dataOffset: view.getUint32(1, true),
     payloadBytes: view.getUint32(5, true),
     previousOffset: view.getUint32(9, true),
-    flags: source[at + 13]!,
+    flags: source[at + 13] as number,
     dataId: view.getUint32(14, true),
     timestampSeconds: view.getUint32(18, true),
     crc: view.getUint32(22, true),

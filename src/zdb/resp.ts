@@ -170,7 +170,10 @@ export class ReplyWriter {
   }
 
   bulk(value: Uint8Array | string | null): void {
-    if (value === null) return this.nil();
+    if (value === null) {
+      this.nil();
+      return;
+    }
     const bytes = typeof value === "string" ? Buffer.from(value) : value;
     if (bytes.length < 1024) {
       const out = Buffer.allocUnsafe(bytes.length + 16);

@@ -11,7 +11,6 @@ import { ClosedFileCache, dataPath, fileSize, indexPath, readAt, writeAt } from 
 import {
   dataEntryHeaderBytes,
   dataHeaderBytes,
-  decodeDataEntryHeader,
   decodeIndexEntry,
   decodeSeqKey,
   encodeDataEntryHeader,
