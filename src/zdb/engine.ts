@@ -21,6 +21,8 @@ import { type JumpEvent, Store } from "./store.ts";
 export const defaultNamespaceName = "default";
 const descriptorFileName = "zdb-namespace";
 const lockFileName = ".zdb.lock";
+/** At close, non-blocking hooks (namespace-closing, ...) get this long to finish. */
+const hookSettleMs = 5000;
 /** Index directories locked by engines of this process (the pid check cannot tell them apart). */
 const lockedInProcess = new Set<string>();
 
@@ -367,6 +369,7 @@ export class Engine {
       ns.closed = true;
     }
     this.namespaces.clear();
+    await this.hooks.settle(hookSettleMs);
     if (this.lockFd >= 0) {
       fs.closeSync(this.lockFd);
       fs.rmSync(join(this.options.indexDir, lockFileName), { force: true });
