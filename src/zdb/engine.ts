@@ -89,6 +89,18 @@ export class Engine {
     fs.mkdirSync(this.options.indexDir, { recursive: true });
     fs.mkdirSync(this.options.dataDir, { recursive: true });
     this.takeLock();
+    try {
+      this.loadAll();
+    } catch (error) {
+      for (const ns of this.namespaces.values()) ns.store.close();
+      this.namespaces.clear();
+      this.releaseLock();
+      throw error;
+    }
+    this.startTimers();
+  }
+
+  private loadAll(): void {
     const ok = this.hooks.runBlocking("namespaces-init", [
       this.options.indexDir,
       this.options.dataDir,
@@ -102,7 +114,14 @@ export class Engine {
       }
     }
     if (!this.namespaces.has(defaultNamespaceName)) this.create(defaultNamespaceName, true);
-    this.startTimers();
+  }
+
+  private releaseLock(): void {
+    if (this.lockFd < 0) return;
+    fs.closeSync(this.lockFd);
+    fs.rmSync(join(this.options.indexDir, lockFileName), { force: true });
+    lockedInProcess.delete(resolve(this.options.indexDir));
+    this.lockFd = -1;
   }
 
   private takeLock(): void {
@@ -370,12 +389,7 @@ export class Engine {
     }
     this.namespaces.clear();
     await this.hooks.settle(hookSettleMs);
-    if (this.lockFd >= 0) {
-      fs.closeSync(this.lockFd);
-      fs.rmSync(join(this.options.indexDir, lockFileName), { force: true });
-      lockedInProcess.delete(resolve(this.options.indexDir));
-      this.lockFd = -1;
-    }
+    this.releaseLock();
   }
 }
 

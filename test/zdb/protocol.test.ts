@@ -158,6 +158,29 @@ describe("ioredis (RESP2)", () => {
     );
   });
 
+  test("INDEX DIRTY tracks closed index files changed in place; HOOKS lists runs", async () => {
+    const admin = client();
+    await admin.connect();
+    await admin.call("AUTH", ["admin-test"]);
+    await admin.call("NSNEW", ["dirty"]);
+    await admin.call("SELECT", ["dirty"]);
+    await admin.call("SET", ["k", "1"]);
+    await admin.call("NSJUMP");
+    expect(await admin.call("INDEX", ["DIRTY"])).toEqual([]);
+    await admin.call("SET", ["k", "2"]);
+    expect(await admin.call("INDEX", ["DIRTY"])).toEqual([0]);
+    expect(await admin.call("INDEX", ["DIRTY", "RESET"])).toBe("OK");
+    expect(await admin.call("INDEX", ["DIRTY"])).toEqual([]);
+    expect(Array.isArray(await admin.call("HOOKS"))).toBe(true);
+    const history = (await admin.callBuffer("HISTORY", ["k"])) as [Buffer, Buffer, Buffer];
+    expect(history[2].toString()).toBe("2");
+    const older = (await admin.callBuffer("HISTORY", ["k", history[0]])) as [null, Buffer, Buffer];
+    expect(older[2].toString()).toBe("1");
+    await expect(admin.callBuffer("HISTORY", ["other", history[0]])).rejects.toThrow(
+      "Invalid arguments (invalid key)",
+    );
+  });
+
   test("WAIT wakes on another client's command, or times out", async () => {
     const waiter = client();
     const writer = client();
