@@ -377,6 +377,7 @@ export class Engine {
     for (const timer of this.timers) clearInterval(timer);
     for (const ns of this.namespaces.values()) {
       const store = ns.store;
+      await store.settle();
       store.fsyncNow();
       this.hooks.fire("namespace-closing", [
         ns.name,

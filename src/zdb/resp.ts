@@ -7,6 +7,11 @@ import { requestArgumentsMax, valueBytesMax } from "./limits.ts";
 
 /** Lines (`*<n>` / `$<n>`) longer than this are malformed. */
 const headerLineBytesMax = 32;
+/**
+ * All bulks of one request together (bounds a client's memory: the largest legit request is a
+ * SET of an 8 MiB value, or an MGET of 1023 keys of 255 bytes).
+ */
+export const requestBytesMax = valueBytesMax + 1024 * 1024;
 
 export const malformedArray = "Malformed request, array expected";
 export const malformedBulk = "Malformed request, bulk string expected";
@@ -26,6 +31,7 @@ export class RespParser {
   private bulk: Buffer | null = null;
   private bulkFilled = 0;
   private endSeen = 0;
+  private requestBytes = 0;
   /** After a fatal error nothing more is parsed. */
   private dead = false;
 
@@ -83,11 +89,14 @@ export class RespParser {
       if (value > this.argumentsMax) return this.fail(out, "Too many arguments");
       this.argc = value;
       this.args = [];
+      this.requestBytes = 0;
       this.state = "bulkHeader";
       return at;
     }
     if (value < 0) return this.fail(out, malformedBulk);
     if (value > this.argumentBytesMax) return this.fail(out, "Payload too big");
+    this.requestBytes += value;
+    if (this.requestBytes > requestBytesMax) return this.fail(out, "Request too large");
     this.bulk = null;
     this.bulkFilled = value;
     this.state = "bulkBody";

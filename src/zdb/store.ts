@@ -91,6 +91,8 @@ export class Store {
   /** Writes since the last fsync. */
   unsyncedWrites = 0;
   readonly dirtyIndexIds = new Set<number>();
+  /** Rotated pairs still being synced before their descriptors close. */
+  private readonly closing = new Set<Promise<void>>();
   private readonly closedData: ClosedFileCache;
   private readonly closedIndex: ClosedFileCache;
 
@@ -195,11 +197,7 @@ export class Store {
   /** Close the current pair and open the next one; runs the jump callback. */
   jump(): void {
     const closedId = this.currentId;
-    // A closed pair is always durable: later fsyncs only cover the new current pair.
-    fs.fdatasyncSync(this.dataFd);
-    fs.fdatasyncSync(this.indexFd);
-    fs.closeSync(this.dataFd);
-    fs.closeSync(this.indexFd);
+    this.syncAndCloseInBackground(this.dataFd, this.indexFd);
     this.createFilePair(closedId + 1);
     this.seqFirstIds.push(this.slots.count);
     this.changed = false;
@@ -522,18 +520,33 @@ export class Store {
     this.unsyncedWrites = 0;
   }
 
+  /**
+   * A closed pair is made durable off the event loop, then its descriptors are closed;
+   * `fsyncAsync` and `settle` wait for it, so nothing written before a rotation is skipped.
+   */
+  private syncAndCloseInBackground(dataFd: number, indexFd: number): void {
+    const pending = Promise.all([fdatasyncAsync(dataFd), fdatasyncAsync(indexFd)])
+      .then(() => undefined)
+      .finally(() => {
+        fs.closeSync(dataFd);
+        fs.closeSync(indexFd);
+        this.closing.delete(pending);
+      });
+    this.closing.add(pending);
+  }
+
+  /** Wait until every rotated pair is synced and closed. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.closing]);
+  }
+
   fsyncAsync(): Promise<void> {
-    const dataFd = this.dataFd;
-    const indexFd = this.indexFd;
     this.unsyncedWrites = 0;
-    const one = (fd: number) =>
-      new Promise<void>((resolve, reject) =>
-        fs.fdatasync(fd, (error) =>
-          // EBADF: the pair was rotated meanwhile, and rotation syncs before closing.
-          error && error.code !== "EBADF" ? reject(error) : resolve(),
-        ),
-      );
-    return Promise.all([one(dataFd), one(indexFd)]).then(() => undefined);
+    return Promise.all([
+      ...this.closing,
+      fdatasyncAsync(this.dataFd),
+      fdatasyncAsync(this.indexFd),
+    ]).then(() => undefined);
   }
 
   currentDataOffset(): number {
@@ -557,6 +570,12 @@ export class Store {
   currentFileSize(): number {
     return fileSize(this.dataFd);
   }
+}
+
+function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 export function encodeScanCursor(slot: number): Uint8Array {

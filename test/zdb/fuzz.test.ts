@@ -53,6 +53,16 @@ test("parser: split at every byte gives the same requests", () => {
   expect(whole.length).toBe(valid.length);
 });
 
+test("parser: one request cannot hold more than requestBytesMax", () => {
+  const out: ParsedItem[] = [];
+  const parser = new RespParser();
+  const header = `*3\r\n$3\r\nSET\r\n$${8 * 1024 * 1024}\r\n`;
+  parser.feed(Buffer.from(header), out);
+  parser.feed(Buffer.alloc(8 * 1024 * 1024), out);
+  parser.feed(Buffer.from(`\r\n$${8 * 1024 * 1024}\r\n`), out);
+  expect(out).toEqual([{ kind: "error", message: "Request too large", fatal: true }]);
+});
+
 test("parser: random bytes never throw", () => {
   const random = prng(7);
   for (let round = 0; round < 2000; round++) {
