@@ -69,7 +69,8 @@ const set: CommandHandler = (call) => {
   if (!ns) return;
   const ts = call.args[3] ? Number.parseInt(Buffer.from(call.args[3]).toString(), 10) : undefined;
   try {
-    call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts));
+    call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts, true));
+    call.context.pendingStores.add(ns.store);
   } catch (error) {
     return replyError(call.out, error);
   }

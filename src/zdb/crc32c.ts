@@ -46,7 +46,8 @@ export function crc32c(bytes: Uint8Array, seed = 0): number {
   let i = 0;
   const length = bytes.length;
   const end8 = length - (length % 8);
-  const b = bytes;
+  // One concrete type for the JIT (Buffers and Uint8Arrays both arrive here).
+  const b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   while (i < end8) {
     const lo =
       (crc ^

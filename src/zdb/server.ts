@@ -48,6 +48,8 @@ export class ZdbServer {
         networkTxBytes: 0,
       },
       watchers: new Set(),
+      pendingStores: new Set(),
+      scheduledReplies: new Set(),
     };
   }
 
@@ -102,6 +104,18 @@ export class ZdbServer {
   }
 }
 
+function flushStores(context: ServerContext): void {
+  for (const store of context.pendingStores) store.flushPending();
+  context.pendingStores.clear();
+}
+
+function flushTurn(context: ServerContext): void {
+  flushStores(context);
+  const connections = [...context.scheduledReplies];
+  context.scheduledReplies.clear();
+  for (const connection of connections) connection.writeOut();
+}
+
 class Connection {
   private readonly parser = new RespParser();
   private readonly queue: ParsedItem[] = [];
@@ -131,8 +145,8 @@ class Connection {
       const item = this.queue.shift() as ParsedItem;
       if (item.kind === "error") {
         this.out.error(item.message);
-        this.flush();
         if (item.fatal) {
+          this.flushNow();
           this.queue.length = 0;
           this.socket.end();
           return;
@@ -149,7 +163,7 @@ class Connection {
         );
         return;
       }
-      if (this.out.bytes >= mergeBytesMax) this.flush();
+      if (this.out.bytes >= mergeBytesMax) this.flushNow();
     }
     this.flush();
     if (
@@ -228,7 +242,23 @@ class Connection {
     return ok;
   }
 
+  /**
+   * Replies go out at the end of the event-loop turn, after one flush of every store written
+   * in it: the SETs of all clients that arrived together share one write per file.
+   */
   private flush(): void {
+    if (this.out.bytes === 0) return;
+    const scheduled = this.context.scheduledReplies;
+    scheduled.add(this);
+    if (scheduled.size === 1) setImmediate(() => flushTurn(this.context));
+  }
+
+  flushNow(): void {
+    flushStores(this.context);
+    this.writeOut();
+  }
+
+  writeOut(): void {
     if (this.out.bytes === 0 || this.closed) {
       this.out.take();
       return;

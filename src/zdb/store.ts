@@ -91,6 +91,9 @@ export class Store {
   /** Writes since the last fsync. */
   unsyncedWrites = 0;
   readonly dirtyIndexIds = new Set<number>();
+  /** Appends not yet handed to the kernel (see `flushPending`). */
+  private readonly pendingData = new PendingWrites();
+  private readonly pendingIndex = new PendingWrites();
   /** Rotated pairs still being synced before their descriptors close. */
   private readonly closing = new Set<Promise<void>>();
   private readonly closedData: ClosedFileCache;
@@ -163,6 +166,7 @@ export class Store {
 
   /** Payload of a slot (throws MissingDataError when its closed data file is gone). */
   readPayload(slot: number): Uint8Array {
+    this.flushPending();
     const s = this.slots;
     const fd = this.dataFdOf(s.dataId[slot] as number);
     const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
@@ -196,6 +200,7 @@ export class Store {
 
   /** Close the current pair and open the next one; runs the jump callback. */
   jump(): void {
+    this.flushPending();
     const closedId = this.currentId;
     this.syncAndCloseInBackground(this.dataFd, this.indexFd);
     this.createFilePair(closedId + 1);
@@ -212,9 +217,14 @@ export class Store {
     if (reset) this.dirtyIndexIds.clear();
   }
 
-  private appendData(key: Uint8Array, value: Uint8Array, flags: number, ts: number): number {
+  private appendData(
+    key: Uint8Array,
+    value: Uint8Array,
+    flags: number,
+    ts: number,
+    crc: number,
+  ): number {
     const header = new Uint8Array(dataEntryHeaderBytes);
-    const crc = flags & flagDeleted ? 0 : crc32c(value);
     encodeDataEntryHeader(header, {
       keyBytes: key.length,
       payloadBytes: value.length,
@@ -224,7 +234,8 @@ export class Store {
       timestampSeconds: ts,
     });
     const offset = this.dataEnd;
-    writeAt(this.dataFd, [header, key, value], offset);
+    this.pendingData.add(offset, header, key, value);
+    if (this.pendingData.full) this.flushPending();
     this.dataEnd += dataEntryHeaderBytes + key.length + value.length;
     this.lastDataOffset = offset;
     this.unsyncedWrites++;
@@ -237,7 +248,8 @@ export class Store {
     encodeIndexEntry(bytes, entry);
     bytes.set(key, indexEntryHeaderBytes);
     const offset = this.indexEnd;
-    writeAt(this.indexFd, [bytes], offset);
+    this.pendingIndex.add(offset, bytes);
+    if (this.pendingIndex.full) this.flushPending();
     this.indexEnd += bytes.length;
     this.indexSizeBytes += bytes.length;
     this.lastIndexOffset = offset;
@@ -246,6 +258,7 @@ export class Store {
 
   /** Set or clear the on-disk deleted flag of a slot's index entry, in place. */
   writeDeletedFlag(slot: number, deleted: boolean): void {
+    this.flushPending();
     const id = this.slots.indexId[slot] as number;
     const position = (this.slots.indexOffset[slot] as number) + indexEntryFlagsOffset;
     fs.writeSync(this.indexFdOf(id), new Uint8Array([deleted ? flagDeleted : 0]), 0, 1, position);
@@ -289,7 +302,7 @@ export class Store {
     const crc = crc32c(value);
     if (existing >= 0 && this.identical(existing, value, crc)) return null;
     this.jumpIfFull(value.length);
-    const dataOffset = this.appendData(key, value, 0, timestampSeconds);
+    const dataOffset = this.appendData(key, value, 0, timestampSeconds, crc);
     const entry: IndexEntry = {
       keyBytes: key.length,
       dataOffset,
@@ -330,7 +343,7 @@ export class Store {
     if (this.identical(id, value, crc)) return null;
     this.jumpIfFull(value.length);
     const idKey = encodeSeqKey(id);
-    const dataOffset = this.appendData(idKey, value, 0, ts);
+    const dataOffset = this.appendData(idKey, value, 0, ts, crc);
     const s = this.slots;
     // History copy of the old version, appended (it takes a slot of its own, flagged deleted).
     const old: IndexEntry = this.slotEntry(id);
@@ -360,7 +373,7 @@ export class Store {
     this.jumpIfFull(value.length);
     const id = this.slots.count;
     const idKey = encodeSeqKey(id);
-    const dataOffset = this.appendData(idKey, value, 0, ts);
+    const dataOffset = this.appendData(idKey, value, 0, ts, crc);
     const entry: IndexEntry = {
       keyBytes: seqKeyBytes,
       dataOffset,
@@ -401,6 +414,7 @@ export class Store {
   }
 
   private rewriteSlot(slot: number, key: Uint8Array, entry: IndexEntry): void {
+    this.flushPending();
     const indexId = this.slots.indexId[slot] as number;
     const indexOffset = this.slots.indexOffset[slot] as number;
     // Keep the on-disk `previous` link of the slot untouched.
@@ -419,7 +433,7 @@ export class Store {
     const slot = this.find(key);
     if (slot < 0) return false;
     const storedKey = this.mode === "seq" ? encodeSeqKey(slot) : key;
-    this.appendData(storedKey, new Uint8Array(0), flagDeleted, timestampSeconds);
+    this.appendData(storedKey, new Uint8Array(0), flagDeleted, timestampSeconds, 0);
     this.retire(slot);
     if (this.mode === "user") this.keys.delete(key);
     return true;
@@ -427,6 +441,7 @@ export class Store {
 
   /** Read an index entry and its key from disk (history chain). */
   readIndexItem(fileId: number, offset: number): { entry: IndexEntry; key: Uint8Array } | null {
+    this.flushPending();
     if (offset < indexHeaderBytes) return null;
     let fd: number;
     try {
@@ -443,6 +458,7 @@ export class Store {
   }
 
   private readVersion(entry: IndexEntry, keyBytes: number): Uint8Array {
+    this.flushPending();
     const fd = this.dataFdOf(entry.dataId);
     const start = entry.dataOffset + dataEntryHeaderBytes + keyBytes;
     const payload = readAt(fd, entry.payloadBytes, start);
@@ -513,8 +529,18 @@ export class Store {
     return found;
   }
 
+  /**
+   * Hand buffered appends to the kernel: data first, then index (so an index entry never
+   * reaches the file before its data). Every reply of a write happens after this.
+   */
+  flushPending(): void {
+    this.pendingData.writeTo(this.dataFd);
+    this.pendingIndex.writeTo(this.indexFd);
+  }
+
   /** Make everything written so far durable. */
   fsyncNow(): void {
+    this.flushPending();
     fs.fdatasyncSync(this.dataFd);
     fs.fdatasyncSync(this.indexFd);
     this.unsyncedWrites = 0;
@@ -541,6 +567,7 @@ export class Store {
   }
 
   fsyncAsync(): Promise<void> {
+    this.flushPending();
     this.unsyncedWrites = 0;
     return Promise.all([
       ...this.closing,
@@ -554,6 +581,7 @@ export class Store {
   }
 
   close(): void {
+    if (this.dataFd >= 0) this.flushPending();
     this.closedData.closeAll();
     this.closedIndex.closeAll();
     if (this.dataFd >= 0) fs.closeSync(this.dataFd);
@@ -569,6 +597,36 @@ export class Store {
 
   currentFileSize(): number {
     return fileSize(this.dataFd);
+  }
+}
+
+/** Parts of one contiguous append run, written with one writev. */
+const pendingPartsMax = 512;
+const pendingBytesMax = 4 * 1024 * 1024;
+
+class PendingWrites {
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+  private position = 0;
+
+  add(position: number, ...parts: Uint8Array[]): void {
+    if (this.parts.length === 0) this.position = position;
+    for (const part of parts) {
+      this.parts.push(part);
+      this.bytes += part.length;
+    }
+  }
+
+  get full(): boolean {
+    return this.parts.length >= pendingPartsMax || this.bytes >= pendingBytesMax;
+  }
+
+  writeTo(fd: number): void {
+    if (this.parts.length === 0) return;
+    const parts = this.parts;
+    this.parts = [];
+    this.bytes = 0;
+    writeAt(fd, parts, this.position);
   }
 }
 
