@@ -11,6 +11,7 @@ import {
 import type { EngineNamespace } from "./engine-namespace.ts";
 import { MissingDataError } from "./errors.ts";
 import { keyBytesMax } from "./limits.ts";
+import { bulkFrameRoomBytes, markFramable } from "./resp.ts";
 import { encodeScanCursor } from "./store.ts";
 
 /** The session's namespace (always set: NSDEL refuses the namespace a client is using). */
@@ -29,6 +30,12 @@ function keyArgument(call: CommandCall): Uint8Array | null {
     return null;
   }
   return key;
+}
+
+/** A value read with frame room: the reply writer may frame it without a copy. */
+function framed(value: Uint8Array | null): Uint8Array | null {
+  if (value !== null) markFramable(value);
+  return value;
 }
 
 /** Run a read; a missing closed data file switches to the async restore path. */
@@ -84,7 +91,7 @@ const get: CommandHandler = (call) => {
   return read(
     call,
     ns,
-    () => ns.getNow(key),
+    () => framed(ns.getNow(key, bulkFrameRoomBytes)),
     (value) => call.out.bulk(value),
   );
 };
@@ -97,7 +104,10 @@ const mget: CommandHandler = (call) => {
   return read(
     call,
     ns,
-    () => keys.map((key) => (key.length > keyBytesMax ? null : ns.getNow(key))),
+    () =>
+      keys.map((key) =>
+        key.length > keyBytesMax ? null : framed(ns.getNow(key, bulkFrameRoomBytes)),
+      ),
     (values) => {
       call.out.arrayHeader(values.length);
       for (const value of values) call.out.bulk(value);

@@ -57,10 +57,11 @@ export class EngineNamespace implements ZdbNamespace {
     if (key.length > keyBytesMax) throw zdbError("LIMIT", replyText.keyTooLarge);
   }
 
-  getNow(key: Uint8Array): Uint8Array | null {
+  /** `room`: spare bytes around the returned view (see `Store.readPayload`). */
+  getNow(key: Uint8Array, room = 0): Uint8Array | null {
     this.checkReadable();
     this.checkKey(key);
-    return this.store.get(key);
+    return this.store.get(key, room);
   }
 
   /**

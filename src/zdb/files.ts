@@ -16,6 +16,17 @@ export function indexPath(indexDir: string, id: number): string {
   return join(indexDir, `i${id}`);
 }
 
+/** Fill `target` from `position`; returns the bytes read (less at end of file). */
+export function readInto(fd: number, target: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < target.length) {
+    const read = fs.readSync(fd, target, done, target.length - done, position + done);
+    if (read === 0) break;
+    done += read;
+  }
+  return done;
+}
+
 export function readAt(fd: number, length: number, position: number): Uint8Array {
   const buffer = Buffer.allocUnsafe(length);
   let done = 0;

@@ -151,6 +151,15 @@ export class RespParser {
 }
 
 const crlf = Buffer.from("\r\n");
+/** Spare bytes a value needs around it to be framed in place (`$8388608\r\n` … `\r\n`). */
+export const bulkFrameRoomBytes = 16;
+/** Views known to own `bulkFrameRoomBytes` spare bytes on each side (see `markFramable`). */
+const framable = new WeakSet<Uint8Array>();
+
+/** Declare that `view` was allocated with `bulkFrameRoomBytes` of its own on each side. */
+export function markFramable(view: Uint8Array): void {
+  framable.add(view);
+}
 
 /** Reply builder: collects encoded pieces for one write. */
 export class ReplyWriter {
@@ -194,7 +203,23 @@ export class ReplyWriter {
       this.push(out.subarray(0, at));
       return;
     }
-    this.push(Buffer.from(`$${bytes.length}\r\n`));
+    const header = `$${bytes.length}\r\n`;
+    const before = bytes.byteOffset;
+    const after = bytes.buffer.byteLength - before - bytes.length;
+    if (framable.has(bytes) && before >= header.length && after >= 2) {
+      // Framed in place: the value was read with spare room around it (no copy).
+      const framed = Buffer.from(
+        bytes.buffer,
+        before - header.length,
+        header.length + bytes.length + 2,
+      );
+      framed.write(header, 0, "latin1");
+      framed[framed.length - 2] = 0x0d;
+      framed[framed.length - 1] = 0x0a;
+      this.push(framed);
+      return;
+    }
+    this.push(Buffer.from(header));
     this.push(bytes);
     this.push(crlf);
   }

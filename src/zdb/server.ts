@@ -15,8 +15,8 @@ import { type ServerContext, Session } from "./server-session.ts";
 const queuedRequestsMax = 256;
 /** Reply bytes pending on a socket before its reads are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
-/** Replies smaller than this are merged into one write. */
-const mergeBytesMax = 256 * 1024;
+/** Reply pieces are merged into writes of up to this size; bigger pieces go out uncopied. */
+const mergeBytesMax = 16 * 1024;
 
 export interface ServerOptions {
   engine: Engine;

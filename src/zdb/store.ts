@@ -7,7 +7,15 @@ import * as fs from "node:fs";
 import { assert } from "../base/assert.ts";
 import { crc32c } from "./crc32c.ts";
 import { MissingDataError, replyText, zdbError } from "./errors.ts";
-import { ClosedFileCache, dataPath, fileSize, indexPath, readAt, writeAt } from "./files.ts";
+import {
+  ClosedFileCache,
+  dataPath,
+  fileSize,
+  indexPath,
+  readAt,
+  readInto,
+  writeAt,
+} from "./files.ts";
 import {
   dataEntryHeaderBytes,
   dataHeaderBytes,
@@ -164,21 +172,26 @@ export class Store {
     return dataPath(this.options.dataDir, id);
   }
 
-  /** Payload of a slot (throws MissingDataError when its closed data file is gone). */
-  readPayload(slot: number): Uint8Array {
+  /**
+   * Payload of a slot (throws MissingDataError when its closed data file is gone). With
+   * `room`, the returned view has that many spare bytes before and after it in its buffer
+   * (the server frames a RESP bulk around it without copying).
+   */
+  readPayload(slot: number, room = 0): Uint8Array {
     this.flushPending();
     const s = this.slots;
     const fd = this.dataFdOf(s.dataId[slot] as number);
     const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
     const length = s.payloadBytes[slot] as number;
-    const payload = readAt(fd, length, start);
-    if (payload.length !== length) throw zdbError("IO", replyText.internal);
+    const buffer = Buffer.allocUnsafe(length + 2 * room);
+    const payload = buffer.subarray(room, room + length);
+    if (readInto(fd, payload, start) !== length) throw zdbError("IO", replyText.internal);
     return payload;
   }
 
-  get(key: Uint8Array): Uint8Array | null {
+  get(key: Uint8Array, room = 0): Uint8Array | null {
     const slot = this.find(key);
-    return slot < 0 ? null : this.readPayload(slot);
+    return slot < 0 ? null : this.readPayload(slot, room);
   }
 
   /** 1 payload CRC ok, 0 corrupted, -1 read error, null when missing. */
