@@ -134,8 +134,12 @@ export async function connectNamespace(options: ClientOptions): Promise<ZdbClien
     protocol: 2,
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 5000,
-    maxRetriesPerRequest: 2,
+    // A reconnect would land in namespace "default" without its SELECT: fail loudly instead,
+    // the caller reconnects (connectNamespace again).
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
     enableReadyCheck: false,
+    enableOfflineQueue: false,
   });
   try {
     await redis.connect();

@@ -11,6 +11,7 @@ import {
 import type { EngineNamespace } from "./engine-namespace.ts";
 import { MissingDataError } from "./errors.ts";
 import { keyBytesMax } from "./limits.ts";
+import { bulkFrameRoomBytes, markFramable } from "./resp.ts";
 import { encodeScanCursor } from "./store.ts";
 
 /** The session's namespace (always set: NSDEL refuses the namespace a client is using). */
@@ -29,6 +30,12 @@ function keyArgument(call: CommandCall): Uint8Array | null {
     return null;
   }
   return key;
+}
+
+/** A value read with frame room: the reply writer may frame it without a copy. */
+function framed(value: Uint8Array | null): Uint8Array | null {
+  if (value !== null) markFramable(value);
+  return value;
 }
 
 /** Run a read; a missing closed data file switches to the async restore path. */
@@ -69,7 +76,8 @@ const set: CommandHandler = (call) => {
   if (!ns) return;
   const ts = call.args[3] ? Number.parseInt(Buffer.from(call.args[3]).toString(), 10) : undefined;
   try {
-    call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts));
+    call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts, true));
+    call.context.pendingStores.add(ns.store);
   } catch (error) {
     return replyError(call.out, error);
   }
@@ -83,7 +91,7 @@ const get: CommandHandler = (call) => {
   return read(
     call,
     ns,
-    () => ns.getNow(key),
+    () => framed(ns.getNow(key, bulkFrameRoomBytes)),
     (value) => call.out.bulk(value),
   );
 };
@@ -96,7 +104,10 @@ const mget: CommandHandler = (call) => {
   return read(
     call,
     ns,
-    () => keys.map((key) => (key.length > keyBytesMax ? null : ns.getNow(key))),
+    () =>
+      keys.map((key) =>
+        key.length > keyBytesMax ? null : framed(ns.getNow(key, bulkFrameRoomBytes)),
+      ),
     (values) => {
       call.out.arrayHeader(values.length);
       for (const value of values) call.out.bulk(value);

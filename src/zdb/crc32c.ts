@@ -46,22 +46,29 @@ export function crc32c(bytes: Uint8Array, seed = 0): number {
   let i = 0;
   const length = bytes.length;
   const end8 = length - (length % 8);
-  const b = bytes;
+  // One concrete type for the JIT (Buffers and Uint8Arrays both arrive here).
+  const b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   while (i < end8) {
-    const lo = (crc ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))) >>> 0;
+    const lo =
+      (crc ^
+        ((b[i] as number) |
+          ((b[i + 1] as number) << 8) |
+          ((b[i + 2] as number) << 16) |
+          ((b[i + 3] as number) << 24))) >>>
+      0;
     crc =
-      t7[lo & 0xff]! ^
-      t6[(lo >>> 8) & 0xff]! ^
-      t5[(lo >>> 16) & 0xff]! ^
-      t4[lo >>> 24]! ^
-      t3[b[i + 4]!]! ^
-      t2[b[i + 5]!]! ^
-      t1[b[i + 6]!]! ^
-      t0[b[i + 7]!]!;
+      (t7[lo & 0xff] as number) ^
+      (t6[(lo >>> 8) & 0xff] as number) ^
+      (t5[(lo >>> 16) & 0xff] as number) ^
+      (t4[lo >>> 24] as number) ^
+      (t3[b[i + 4] as number] as number) ^
+      (t2[b[i + 5] as number] as number) ^
+      (t1[b[i + 6] as number] as number) ^
+      (t0[b[i + 7] as number] as number);
     i += 8;
   }
   while (i < length) {
-    crc = t0[(crc ^ b[i]!) & 0xff]! ^ (crc >>> 8);
+    crc = (t0[(crc ^ (b[i] as number)) & 0xff] as number) ^ (crc >>> 8);
     i++;
   }
   return crc >>> 0;

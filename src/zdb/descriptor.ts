@@ -41,13 +41,13 @@ export function decodeDescriptor(bytes: Uint8Array, path: string): NamespaceDesc
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const version = view.getUint32(0, true);
-  const nameBytes = bytes[4]!;
-  const passwordBytes = bytes[5]!;
+  const nameBytes = bytes[4] as number;
+  const passwordBytes = bytes[5] as number;
   if (version !== descriptorVersion || bytes.length < headerBytes + nameBytes + passwordBytes) {
     throw qssError("CORRUPT", `Cannot parse namespace descriptor ${path}: bad version or size`);
   }
   const decoder = new TextDecoder();
-  const flags = bytes[14]!;
+  const flags = bytes[14] as number;
   const start = headerBytes;
   return {
     name: decoder.decode(bytes.subarray(start, start + nameBytes)),

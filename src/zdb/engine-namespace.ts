@@ -57,13 +57,23 @@ export class EngineNamespace implements ZdbNamespace {
     if (key.length > keyBytesMax) throw zdbError("LIMIT", replyText.keyTooLarge);
   }
 
-  getNow(key: Uint8Array): Uint8Array | null {
+  /** `room`: spare bytes around the returned view (see `Store.readPayload`). */
+  getNow(key: Uint8Array, room = 0): Uint8Array | null {
     this.checkReadable();
     this.checkKey(key);
-    return this.store.get(key);
+    return this.store.get(key, room);
   }
 
-  setNow(key: Uint8Array, value: Uint8Array, timestampSeconds?: number): Uint8Array | null {
+  /**
+   * `deferred`: leave a new entry buffered until `store.flushPending()` (the server flushes
+   * once per event-loop turn, before any reply); `value` must then stay untouched until that.
+   */
+  setNow(
+    key: Uint8Array,
+    value: Uint8Array,
+    timestampSeconds?: number,
+    deferred = false,
+  ): Uint8Array | null {
     this.checkKey(key);
     if (value.length > valueBytesMax) throw zdbError("LIMIT", "Payload too big");
     this.checkWritable();
@@ -75,7 +85,9 @@ export class EngineNamespace implements ZdbNamespace {
     }
     if (this.properties.worm && existing >= 0) throw zdbError("UNAVAILABLE", replyText.worm);
     const ts = timestampSeconds ?? Math.floor(Date.now() / 1000);
-    return this.store.set(key, value, ts >>> 0);
+    const result = this.store.set(key, value, ts >>> 0);
+    if (!deferred) this.store.flushPending();
+    return result;
   }
 
   delNow(key: Uint8Array): boolean {

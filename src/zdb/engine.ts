@@ -9,7 +9,7 @@
  * await engine.close();
  */
 import * as fs from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { qssError } from "../base/errors.ts";
 import { decodeDescriptor, encodeDescriptor, type NamespaceDescriptor } from "./descriptor.ts";
 import { EngineNamespace } from "./engine-namespace.ts";
@@ -21,6 +21,10 @@ import { type JumpEvent, Store } from "./store.ts";
 export const defaultNamespaceName = "default";
 const descriptorFileName = "zdb-namespace";
 const lockFileName = ".zdb.lock";
+/** At close, non-blocking hooks (namespace-closing, ...) get this long to finish. */
+const hookSettleMs = 5000;
+/** Index directories locked by engines of this process (the pid check cannot tell them apart). */
+const lockedInProcess = new Set<string>();
 
 export interface EngineOptions {
   dataDir: string;
@@ -85,6 +89,18 @@ export class Engine {
     fs.mkdirSync(this.options.indexDir, { recursive: true });
     fs.mkdirSync(this.options.dataDir, { recursive: true });
     this.takeLock();
+    try {
+      this.loadAll();
+    } catch (error) {
+      for (const ns of this.namespaces.values()) ns.store.close();
+      this.namespaces.clear();
+      this.releaseLock();
+      throw error;
+    }
+    this.startTimers();
+  }
+
+  private loadAll(): void {
     const ok = this.hooks.runBlocking("namespaces-init", [
       this.options.indexDir,
       this.options.dataDir,
@@ -98,11 +114,25 @@ export class Engine {
       }
     }
     if (!this.namespaces.has(defaultNamespaceName)) this.create(defaultNamespaceName, true);
-    this.startTimers();
+  }
+
+  private releaseLock(): void {
+    if (this.lockFd < 0) return;
+    fs.closeSync(this.lockFd);
+    fs.rmSync(join(this.options.indexDir, lockFileName), { force: true });
+    lockedInProcess.delete(resolve(this.options.indexDir));
+    this.lockFd = -1;
   }
 
   private takeLock(): void {
     const path = join(this.options.indexDir, lockFileName);
+    const key = resolve(this.options.indexDir);
+    if (lockedInProcess.has(key)) {
+      throw qssError(
+        "UNAVAILABLE",
+        `Cannot open ${this.options.indexDir}: used by pid ${process.pid}`,
+      );
+    }
     try {
       this.lockFd = fs.openSync(path, "wx", 0o600);
     } catch (error) {
@@ -114,6 +144,7 @@ export class Engine {
       this.lockFd = fs.openSync(path, "w", 0o600);
     }
     fs.writeSync(this.lockFd, `${process.pid}\n`);
+    lockedInProcess.add(key);
   }
 
   private startTimers(): void {
@@ -346,6 +377,7 @@ export class Engine {
     for (const timer of this.timers) clearInterval(timer);
     for (const ns of this.namespaces.values()) {
       const store = ns.store;
+      await store.settle();
       store.fsyncNow();
       this.hooks.fire("namespace-closing", [
         ns.name,
@@ -357,11 +389,8 @@ export class Engine {
       ns.closed = true;
     }
     this.namespaces.clear();
-    if (this.lockFd >= 0) {
-      fs.closeSync(this.lockFd);
-      fs.rmSync(join(this.options.indexDir, lockFileName), { force: true });
-      this.lockFd = -1;
-    }
+    await this.hooks.settle(hookSettleMs);
+    this.releaseLock();
   }
 }
 

@@ -16,6 +16,17 @@ export function indexPath(indexDir: string, id: number): string {
   return join(indexDir, `i${id}`);
 }
 
+/** Fill `target` from `position`; returns the bytes read (less at end of file). */
+export function readInto(fd: number, target: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < target.length) {
+    const read = fs.readSync(fd, target, done, target.length - done, position + done);
+    if (read === 0) break;
+    done += read;
+  }
+  return done;
+}
+
 export function readAt(fd: number, length: number, position: number): Uint8Array {
   const buffer = Buffer.allocUnsafe(length);
   let done = 0;
@@ -27,14 +38,26 @@ export function readAt(fd: number, length: number, position: number): Uint8Array
   return done === length ? buffer : buffer.subarray(0, done);
 }
 
+/** Write all parts at `position` (one writev in the common case). */
 export function writeAt(fd: number, parts: Uint8Array[], position: number): void {
-  let offset = position;
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const written = fs.writevSync(fd, parts as NodeJS.ArrayBufferView[], position);
+  if (written === total) return;
+  // Short write: finish the rest piece by piece.
+  let skip = written;
+  let offset = position + written;
   for (const part of parts) {
-    let done = 0;
-    while (done < part.length) {
-      done += fs.writeSync(fd, part, done, part.length - done, offset + done);
+    if (skip >= part.length) {
+      skip -= part.length;
+      continue;
     }
-    offset += part.length;
+    let done = skip;
+    skip = 0;
+    while (done < part.length) {
+      const count = fs.writeSync(fd, part, done, part.length - done, offset);
+      done += count;
+      offset += count;
+    }
   }
 }
 

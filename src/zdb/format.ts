@@ -52,7 +52,12 @@ function writeMagic(target: Uint8Array, magic: string): void {
 }
 
 function readMagic(source: Uint8Array): string {
-  return String.fromCharCode(source[0]!, source[1]!, source[2]!, source[3]!);
+  return String.fromCharCode(
+    source[0] as number,
+    source[1] as number,
+    source[2] as number,
+    source[3] as number,
+  );
 }
 
 /** Data header: magic, version u32, created u64 (0), opened u64 (0), file id u32. */
@@ -87,57 +92,63 @@ export function decodeIndexHeader(bytes: Uint8Array): { fileId: number; mode: nu
   if (bytes.length < indexHeaderBytes || readMagic(bytes) !== indexMagic) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (view.getUint32(4, true) !== indexVersion) return null;
-  return { fileId: view.getUint32(24, true), mode: bytes[28]! };
+  return { fileId: view.getUint32(24, true), mode: bytes[28] as number };
+}
+
+/** Little-endian u32 store without a DataView (hot path). */
+function putU32(target: Uint8Array, at: number, value: number): void {
+  target[at] = value & 0xff;
+  target[at + 1] = (value >>> 8) & 0xff;
+  target[at + 2] = (value >>> 16) & 0xff;
+  target[at + 3] = (value >>> 24) & 0xff;
 }
 
 export function encodeDataEntryHeader(target: Uint8Array, entry: DataEntryHeader): void {
   assert(target.length >= dataEntryHeaderBytes, "data entry header buffer too small");
-  const view = new DataView(target.buffer, target.byteOffset, dataEntryHeaderBytes);
   target[0] = entry.keyBytes;
-  view.setUint32(1, entry.payloadBytes, true);
-  view.setUint32(5, entry.previousOffset, true);
-  view.setUint32(9, entry.crc, true);
+  putU32(target, 1, entry.payloadBytes);
+  putU32(target, 5, entry.previousOffset);
+  putU32(target, 9, entry.crc);
   target[13] = entry.flags;
-  view.setUint32(14, entry.timestampSeconds, true);
+  putU32(target, 14, entry.timestampSeconds);
 }
 
 export function decodeDataEntryHeader(source: Uint8Array): DataEntryHeader {
   assert(source.length >= dataEntryHeaderBytes, "data entry header truncated");
   const view = new DataView(source.buffer, source.byteOffset, dataEntryHeaderBytes);
   return {
-    keyBytes: source[0]!,
+    keyBytes: source[0] as number,
     payloadBytes: view.getUint32(1, true),
     previousOffset: view.getUint32(5, true),
     crc: view.getUint32(9, true),
-    flags: source[13]!,
+    flags: source[13] as number,
     timestampSeconds: view.getUint32(14, true),
   };
 }
 
 export function encodeIndexEntry(target: Uint8Array, entry: IndexEntry): void {
   assert(target.length >= indexEntryHeaderBytes, "index entry buffer too small");
-  const view = new DataView(target.buffer, target.byteOffset, indexEntryHeaderBytes);
   target[0] = entry.keyBytes;
-  view.setUint32(1, entry.dataOffset, true);
-  view.setUint32(5, entry.payloadBytes, true);
-  view.setUint32(9, entry.previousOffset, true);
+  putU32(target, 1, entry.dataOffset);
+  putU32(target, 5, entry.payloadBytes);
+  putU32(target, 9, entry.previousOffset);
   target[13] = entry.flags;
-  view.setUint32(14, entry.dataId, true);
-  view.setUint32(18, entry.timestampSeconds, true);
-  view.setUint32(22, entry.crc, true);
-  view.setUint32(26, entry.parentId, true);
-  view.setUint32(30, entry.parentOffset, true);
+  putU32(target, 14, entry.dataId);
+  putU32(target, 18, entry.timestampSeconds);
+  putU32(target, 22, entry.crc);
+  putU32(target, 26, entry.parentId);
+  putU32(target, 30, entry.parentOffset);
 }
 
 export function decodeIndexEntry(source: Uint8Array, at = 0): IndexEntry {
   assert(source.length - at >= indexEntryHeaderBytes, "index entry truncated");
   const view = new DataView(source.buffer, source.byteOffset + at, indexEntryHeaderBytes);
   return {
-    keyBytes: source[at]!,
+    keyBytes: source[at] as number,
     dataOffset: view.getUint32(1, true),
     payloadBytes: view.getUint32(5, true),
     previousOffset: view.getUint32(9, true),
-    flags: source[at + 13]!,
+    flags: source[at + 13] as number,
     dataId: view.getUint32(14, true),
     timestampSeconds: view.getUint32(18, true),
     crc: view.getUint32(22, true),

@@ -44,6 +44,8 @@ export interface HookRun {
 export class Hooks {
   readonly listeners = new Set<HookListener>();
   readonly runs: HookRun[] = [];
+  /** Non-blocking runs still going (waited for, bounded, at close). */
+  private readonly running = new Set<Promise<boolean>>();
 
   constructor(
     private readonly command: string | null,
@@ -87,7 +89,21 @@ export class Hooks {
   /** Start without waiting. */
   fire(name: HookEventName, args: string[]): void {
     this.notifyListeners({ name, args });
-    if (this.command !== null) void this.spawnAsync(name, args);
+    if (this.command === null) return;
+    const run = this.spawnAsync(name, args);
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  /** Wait for the non-blocking runs still going, at most `timeoutMs`. */
+  async settle(timeoutMs: number): Promise<void> {
+    if (this.running.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all([...this.running]).then(() => undefined), timeout]);
+    clearTimeout(timer);
   }
 
   private spawnAsync(name: HookEventName, args: string[]): Promise<boolean> {

@@ -171,7 +171,10 @@ function dataEndOf(store: Store, slot: number): number {
   const s = store.slots;
   if (s.dataId[slot] !== store.currentId) return -1;
   return (
-    s.dataOffset[slot]! + dataEntryHeaderBytes + store.keyBytesOf(slot) + s.payloadBytes[slot]!
+    (s.dataOffset[slot] as number) +
+    dataEntryHeaderBytes +
+    store.keyBytesOf(slot) +
+    (s.payloadBytes[slot] as number)
   );
 }
 
@@ -180,9 +183,9 @@ function lastSlotIsSound(store: Store, slot: number, dataSize: number): boolean 
   if (end < 0) return true;
   if (end > dataSize) return false;
   const s = store.slots;
-  if (s.state[slot]! & stateDeleted) return true;
-  const start = s.dataOffset[slot]! + dataEntryHeaderBytes + store.keyBytesOf(slot);
-  return crc32c(readAt(store.dataFd, s.payloadBytes[slot]!, start)) === s.crc[slot];
+  if ((s.state[slot] as number) & stateDeleted) return true;
+  const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + store.keyBytesOf(slot);
+  return crc32c(readAt(store.dataFd, s.payloadBytes[slot] as number, start)) === s.crc[slot];
 }
 
 function cutTornTail(store: Store): void {
@@ -198,7 +201,7 @@ function cutTornTail(store: Store): void {
     const end = dataEndOf(store, slot);
     if (end > dataEnd) {
       dataEnd = end;
-      store.lastDataOffset = s.dataOffset[slot]!;
+      store.lastDataOffset = s.dataOffset[slot] as number;
     }
   }
   walkDataTail(store, dataEnd);
@@ -225,12 +228,12 @@ function walkDataTail(store: Store, from: number): void {
 function dropLastSlot(store: Store): void {
   const s = store.slots;
   const slot = s.count - 1;
-  const offset = s.indexOffset[slot]!;
+  const offset = s.indexOffset[slot] as number;
   store.options.log(`[-] index i${store.currentId}: torn entry at ${offset} cut`);
-  const wasCurrent = (s.state[slot]! & stateCurrent) !== 0;
+  const wasCurrent = ((s.state[slot] as number) & stateCurrent) !== 0;
   if (wasCurrent) {
     store.entries--;
-    store.dataSizeBytes -= s.payloadBytes[slot]!;
+    store.dataSizeBytes -= s.payloadBytes[slot] as number;
   }
   if (store.mode === "user" && wasCurrent) {
     const keyRef = s.keyRef[slot] as number;
@@ -242,14 +245,14 @@ function dropLastSlot(store: Store): void {
   store.indexSizeBytes -= store.indexEnd - offset;
   store.indexEnd = offset;
   s.truncate(slot);
-  store.lastIndexOffset = slot > 0 ? s.indexOffset[slot - 1]! : 0;
+  store.lastIndexOffset = slot > 0 ? (s.indexOffset[slot - 1] as number) : 0;
 }
 
 /** The cut entry replaced an older version: that version is current again. */
 function restoreParent(store: Store, slot: number, key: Uint8Array, keyRef: number): void {
   const s = store.slots;
-  const parentId = s.parentId[slot]!;
-  const parentOffset = s.parentOffset[slot]!;
+  const parentId = s.parentId[slot] as number;
+  const parentOffset = s.parentOffset[slot] as number;
   if (parentOffset === 0) return;
   for (let candidate = slot - 1; candidate >= 0; candidate--) {
     if (s.indexId[candidate] !== parentId || s.indexOffset[candidate] !== parentOffset) continue;
@@ -259,7 +262,7 @@ function restoreParent(store: Store, slot: number, key: Uint8Array, keyRef: numb
     s.keyRef[candidate] = keyRef;
     store.keys.set(key, candidate);
     store.entries++;
-    store.dataSizeBytes += s.payloadBytes[candidate]!;
+    store.dataSizeBytes += s.payloadBytes[candidate] as number;
     return;
   }
 }

@@ -7,6 +7,11 @@ import { requestArgumentsMax, valueBytesMax } from "./limits.ts";
 
 /** Lines (`*<n>` / `$<n>`) longer than this are malformed. */
 const headerLineBytesMax = 32;
+/**
+ * All bulks of one request together (bounds a client's memory: the largest legit request is a
+ * SET of an 8 MiB value, or an MGET of 1023 keys of 255 bytes).
+ */
+export const requestBytesMax = valueBytesMax + 1024 * 1024;
 
 export const malformedArray = "Malformed request, array expected";
 export const malformedBulk = "Malformed request, bulk string expected";
@@ -26,6 +31,7 @@ export class RespParser {
   private bulk: Buffer | null = null;
   private bulkFilled = 0;
   private endSeen = 0;
+  private requestBytes = 0;
   /** After a fatal error nothing more is parsed. */
   private dead = false;
 
@@ -83,11 +89,14 @@ export class RespParser {
       if (value > this.argumentsMax) return this.fail(out, "Too many arguments");
       this.argc = value;
       this.args = [];
+      this.requestBytes = 0;
       this.state = "bulkHeader";
       return at;
     }
     if (value < 0) return this.fail(out, malformedBulk);
     if (value > this.argumentBytesMax) return this.fail(out, "Payload too big");
+    this.requestBytes += value;
+    if (this.requestBytes > requestBytesMax) return this.fail(out, "Request too large");
     this.bulk = null;
     this.bulkFilled = value;
     this.state = "bulkBody";
@@ -142,6 +151,15 @@ export class RespParser {
 }
 
 const crlf = Buffer.from("\r\n");
+/** Spare bytes a value needs around it to be framed in place (`$8388608\r\n` … `\r\n`). */
+export const bulkFrameRoomBytes = 16;
+/** Views known to own `bulkFrameRoomBytes` spare bytes on each side (see `markFramable`). */
+const framable = new WeakSet<Uint8Array>();
+
+/** Declare that `view` was allocated with `bulkFrameRoomBytes` of its own on each side. */
+export function markFramable(view: Uint8Array): void {
+  framable.add(view);
+}
 
 /** Reply builder: collects encoded pieces for one write. */
 export class ReplyWriter {
@@ -170,7 +188,10 @@ export class ReplyWriter {
   }
 
   bulk(value: Uint8Array | string | null): void {
-    if (value === null) return this.nil();
+    if (value === null) {
+      this.nil();
+      return;
+    }
     const bytes = typeof value === "string" ? Buffer.from(value) : value;
     if (bytes.length < 1024) {
       const out = Buffer.allocUnsafe(bytes.length + 16);
@@ -182,7 +203,23 @@ export class ReplyWriter {
       this.push(out.subarray(0, at));
       return;
     }
-    this.push(Buffer.from(`$${bytes.length}\r\n`));
+    const header = `$${bytes.length}\r\n`;
+    const before = bytes.byteOffset;
+    const after = bytes.buffer.byteLength - before - bytes.length;
+    if (framable.has(bytes) && before >= header.length && after >= 2) {
+      // Framed in place: the value was read with spare room around it (no copy).
+      const framed = Buffer.from(
+        bytes.buffer,
+        before - header.length,
+        header.length + bytes.length + 2,
+      );
+      framed.write(header, 0, "latin1");
+      framed[framed.length - 2] = 0x0d;
+      framed[framed.length - 1] = 0x0a;
+      this.push(framed);
+      return;
+    }
+    this.push(Buffer.from(header));
     this.push(bytes);
     this.push(crlf);
   }

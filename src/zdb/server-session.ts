@@ -3,6 +3,7 @@
  */
 import type { Engine } from "./engine.ts";
 import type { EngineNamespace } from "./engine-namespace.ts";
+import type { Store } from "./store.ts";
 
 export interface ServerStats {
   bootSeconds: number;
@@ -27,6 +28,10 @@ export interface ServerContext {
   instanceId: string;
   stats: ServerStats;
   watchers: Set<Watcher>;
+  /** Stores with buffered appends, flushed before the replies of this event-loop turn. */
+  pendingStores: Set<Store>;
+  /** Connections whose replies go out at the end of this turn. */
+  scheduledReplies: Set<{ writeOut(): void }>;
 }
 
 export class Session {

@@ -15,8 +15,8 @@ import { type ServerContext, Session } from "./server-session.ts";
 const queuedRequestsMax = 256;
 /** Reply bytes pending on a socket before its reads are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
-/** Replies smaller than this are merged into one write. */
-const mergeBytesMax = 64 * 1024;
+/** Reply pieces are merged into writes of up to this size; bigger pieces go out uncopied. */
+const mergeBytesMax = 16 * 1024;
 
 export interface ServerOptions {
   engine: Engine;
@@ -48,6 +48,8 @@ export class ZdbServer {
         networkTxBytes: 0,
       },
       watchers: new Set(),
+      pendingStores: new Set(),
+      scheduledReplies: new Set(),
     };
   }
 
@@ -102,6 +104,18 @@ export class ZdbServer {
   }
 }
 
+function flushStores(context: ServerContext): void {
+  for (const store of context.pendingStores) store.flushPending();
+  context.pendingStores.clear();
+}
+
+function flushTurn(context: ServerContext): void {
+  flushStores(context);
+  const connections = [...context.scheduledReplies];
+  context.scheduledReplies.clear();
+  for (const connection of connections) connection.writeOut();
+}
+
 class Connection {
   private readonly parser = new RespParser();
   private readonly queue: ParsedItem[] = [];
@@ -131,8 +145,8 @@ class Connection {
       const item = this.queue.shift() as ParsedItem;
       if (item.kind === "error") {
         this.out.error(item.message);
-        this.flush();
         if (item.fatal) {
+          this.flushNow();
           this.queue.length = 0;
           this.socket.end();
           return;
@@ -149,7 +163,7 @@ class Connection {
         );
         return;
       }
-      if (this.out.bytes >= mergeBytesMax) this.flush();
+      if (this.out.bytes >= mergeBytesMax) this.flushNow();
     }
     this.flush();
     if (
@@ -200,7 +214,51 @@ class Connection {
     }
   }
 
+  /** Merge small parts into writes of up to mergeBytesMax; big parts go out without a copy. */
+  private writeLarge(parts: Uint8Array[]): boolean {
+    let ok = true;
+    let run: Uint8Array[] = [];
+    let runBytes = 0;
+    const emit = () => {
+      if (runBytes === 0) return;
+      ok =
+        this.socket.write(
+          run.length === 1 ? (run[0] as Uint8Array) : Buffer.concat(run, runBytes),
+        ) && ok;
+      run = [];
+      runBytes = 0;
+    };
+    for (const part of parts) {
+      if (part.length >= mergeBytesMax) {
+        emit();
+        ok = this.socket.write(part) && ok;
+        continue;
+      }
+      if (runBytes + part.length > mergeBytesMax) emit();
+      run.push(part);
+      runBytes += part.length;
+    }
+    emit();
+    return ok;
+  }
+
+  /**
+   * Replies go out at the end of the event-loop turn, after one flush of every store written
+   * in it: the SETs of all clients that arrived together share one write per file.
+   */
   private flush(): void {
+    if (this.out.bytes === 0) return;
+    const scheduled = this.context.scheduledReplies;
+    scheduled.add(this);
+    if (scheduled.size === 1) setImmediate(() => flushTurn(this.context));
+  }
+
+  flushNow(): void {
+    flushStores(this.context);
+    this.writeOut();
+  }
+
+  writeOut(): void {
     if (this.out.bytes === 0 || this.closed) {
       this.out.take();
       return;
@@ -208,13 +266,10 @@ class Connection {
     const total = this.out.bytes;
     const parts = this.out.take();
     this.context.stats.networkTxBytes += total;
-    let ok: boolean;
+    let ok = true;
     if (parts.length === 1) ok = this.socket.write(parts[0] as Uint8Array);
     else if (total <= mergeBytesMax) ok = this.socket.write(Buffer.concat(parts, total));
-    else {
-      ok = true;
-      for (const part of parts) ok = this.socket.write(part) && ok;
-    }
+    else ok = this.writeLarge(parts);
     if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
   }
 }

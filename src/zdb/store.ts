@@ -7,11 +7,18 @@ import * as fs from "node:fs";
 import { assert } from "../base/assert.ts";
 import { crc32c } from "./crc32c.ts";
 import { MissingDataError, replyText, zdbError } from "./errors.ts";
-import { ClosedFileCache, dataPath, fileSize, indexPath, readAt, writeAt } from "./files.ts";
+import {
+  ClosedFileCache,
+  dataPath,
+  fileSize,
+  indexPath,
+  readAt,
+  readInto,
+  writeAt,
+} from "./files.ts";
 import {
   dataEntryHeaderBytes,
   dataHeaderBytes,
-  decodeDataEntryHeader,
   decodeIndexEntry,
   decodeSeqKey,
   encodeDataEntryHeader,
@@ -28,9 +35,9 @@ import {
   indexModeUser,
   seqKeyBytes,
 } from "./format.ts";
+import { KeyIndex } from "./key-index.ts";
 import type { NamespaceMode } from "./namespace.ts";
 import { replayIndexFiles } from "./replay.ts";
-import { KeyIndex } from "./key-index.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
 
 export interface JumpEvent {
@@ -92,6 +99,11 @@ export class Store {
   /** Writes since the last fsync. */
   unsyncedWrites = 0;
   readonly dirtyIndexIds = new Set<number>();
+  /** Appends not yet handed to the kernel (see `flushPending`). */
+  private readonly pendingData = new PendingWrites();
+  private readonly pendingIndex = new PendingWrites();
+  /** Rotated pairs still being synced before their descriptors close. */
+  private readonly closing = new Set<Promise<void>>();
   private readonly closedData: ClosedFileCache;
   private readonly closedIndex: ClosedFileCache;
 
@@ -160,20 +172,26 @@ export class Store {
     return dataPath(this.options.dataDir, id);
   }
 
-  /** Payload of a slot (throws MissingDataError when its closed data file is gone). */
-  readPayload(slot: number): Uint8Array {
+  /**
+   * Payload of a slot (throws MissingDataError when its closed data file is gone). With
+   * `room`, the returned view has that many spare bytes before and after it in its buffer
+   * (the server frames a RESP bulk around it without copying).
+   */
+  readPayload(slot: number, room = 0): Uint8Array {
+    this.flushPending();
     const s = this.slots;
     const fd = this.dataFdOf(s.dataId[slot] as number);
     const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
     const length = s.payloadBytes[slot] as number;
-    const payload = readAt(fd, length, start);
-    if (payload.length !== length) throw zdbError("IO", replyText.internal);
+    const buffer = Buffer.allocUnsafe(length + 2 * room);
+    const payload = buffer.subarray(room, room + length);
+    if (readInto(fd, payload, start) !== length) throw zdbError("IO", replyText.internal);
     return payload;
   }
 
-  get(key: Uint8Array): Uint8Array | null {
+  get(key: Uint8Array, room = 0): Uint8Array | null {
     const slot = this.find(key);
-    return slot < 0 ? null : this.readPayload(slot);
+    return slot < 0 ? null : this.readPayload(slot, room);
   }
 
   /** 1 payload CRC ok, 0 corrupted, -1 read error, null when missing. */
@@ -195,12 +213,9 @@ export class Store {
 
   /** Close the current pair and open the next one; runs the jump callback. */
   jump(): void {
+    this.flushPending();
     const closedId = this.currentId;
-    // A closed pair is always durable: later fsyncs only cover the new current pair.
-    fs.fdatasyncSync(this.dataFd);
-    fs.fdatasyncSync(this.indexFd);
-    fs.closeSync(this.dataFd);
-    fs.closeSync(this.indexFd);
+    this.syncAndCloseInBackground(this.dataFd, this.indexFd);
     this.createFilePair(closedId + 1);
     this.seqFirstIds.push(this.slots.count);
     this.changed = false;
@@ -215,9 +230,14 @@ export class Store {
     if (reset) this.dirtyIndexIds.clear();
   }
 
-  private appendData(key: Uint8Array, value: Uint8Array, flags: number, ts: number): number {
+  private appendData(
+    key: Uint8Array,
+    value: Uint8Array,
+    flags: number,
+    ts: number,
+    crc: number,
+  ): number {
     const header = new Uint8Array(dataEntryHeaderBytes);
-    const crc = flags & flagDeleted ? 0 : crc32c(value);
     encodeDataEntryHeader(header, {
       keyBytes: key.length,
       payloadBytes: value.length,
@@ -227,7 +247,8 @@ export class Store {
       timestampSeconds: ts,
     });
     const offset = this.dataEnd;
-    writeAt(this.dataFd, [header, key, value], offset);
+    this.pendingData.add(offset, header, key, value);
+    if (this.pendingData.full) this.flushPending();
     this.dataEnd += dataEntryHeaderBytes + key.length + value.length;
     this.lastDataOffset = offset;
     this.unsyncedWrites++;
@@ -240,7 +261,8 @@ export class Store {
     encodeIndexEntry(bytes, entry);
     bytes.set(key, indexEntryHeaderBytes);
     const offset = this.indexEnd;
-    writeAt(this.indexFd, [bytes], offset);
+    this.pendingIndex.add(offset, bytes);
+    if (this.pendingIndex.full) this.flushPending();
     this.indexEnd += bytes.length;
     this.indexSizeBytes += bytes.length;
     this.lastIndexOffset = offset;
@@ -249,6 +271,7 @@ export class Store {
 
   /** Set or clear the on-disk deleted flag of a slot's index entry, in place. */
   writeDeletedFlag(slot: number, deleted: boolean): void {
+    this.flushPending();
     const id = this.slots.indexId[slot] as number;
     const position = (this.slots.indexOffset[slot] as number) + indexEntryFlagsOffset;
     fs.writeSync(this.indexFdOf(id), new Uint8Array([deleted ? flagDeleted : 0]), 0, 1, position);
@@ -292,7 +315,7 @@ export class Store {
     const crc = crc32c(value);
     if (existing >= 0 && this.identical(existing, value, crc)) return null;
     this.jumpIfFull(value.length);
-    const dataOffset = this.appendData(key, value, 0, timestampSeconds);
+    const dataOffset = this.appendData(key, value, 0, timestampSeconds, crc);
     const entry: IndexEntry = {
       keyBytes: key.length,
       dataOffset,
@@ -333,7 +356,7 @@ export class Store {
     if (this.identical(id, value, crc)) return null;
     this.jumpIfFull(value.length);
     const idKey = encodeSeqKey(id);
-    const dataOffset = this.appendData(idKey, value, 0, ts);
+    const dataOffset = this.appendData(idKey, value, 0, ts, crc);
     const s = this.slots;
     // History copy of the old version, appended (it takes a slot of its own, flagged deleted).
     const old: IndexEntry = this.slotEntry(id);
@@ -363,7 +386,7 @@ export class Store {
     this.jumpIfFull(value.length);
     const id = this.slots.count;
     const idKey = encodeSeqKey(id);
-    const dataOffset = this.appendData(idKey, value, 0, ts);
+    const dataOffset = this.appendData(idKey, value, 0, ts, crc);
     const entry: IndexEntry = {
       keyBytes: seqKeyBytes,
       dataOffset,
@@ -404,6 +427,7 @@ export class Store {
   }
 
   private rewriteSlot(slot: number, key: Uint8Array, entry: IndexEntry): void {
+    this.flushPending();
     const indexId = this.slots.indexId[slot] as number;
     const indexOffset = this.slots.indexOffset[slot] as number;
     // Keep the on-disk `previous` link of the slot untouched.
@@ -422,7 +446,7 @@ export class Store {
     const slot = this.find(key);
     if (slot < 0) return false;
     const storedKey = this.mode === "seq" ? encodeSeqKey(slot) : key;
-    this.appendData(storedKey, new Uint8Array(0), flagDeleted, timestampSeconds);
+    this.appendData(storedKey, new Uint8Array(0), flagDeleted, timestampSeconds, 0);
     this.retire(slot);
     if (this.mode === "user") this.keys.delete(key);
     return true;
@@ -430,6 +454,7 @@ export class Store {
 
   /** Read an index entry and its key from disk (history chain). */
   readIndexItem(fileId: number, offset: number): { entry: IndexEntry; key: Uint8Array } | null {
+    this.flushPending();
     if (offset < indexHeaderBytes) return null;
     let fd: number;
     try {
@@ -446,6 +471,7 @@ export class Store {
   }
 
   private readVersion(entry: IndexEntry, keyBytes: number): Uint8Array {
+    this.flushPending();
     const fd = this.dataFdOf(entry.dataId);
     const start = entry.dataOffset + dataEntryHeaderBytes + keyBytes;
     const payload = readAt(fd, entry.payloadBytes, start);
@@ -516,25 +542,51 @@ export class Store {
     return found;
   }
 
+  /**
+   * Hand buffered appends to the kernel: data first, then index (so an index entry never
+   * reaches the file before its data). Every reply of a write happens after this.
+   */
+  flushPending(): void {
+    this.pendingData.writeTo(this.dataFd);
+    this.pendingIndex.writeTo(this.indexFd);
+  }
+
   /** Make everything written so far durable. */
   fsyncNow(): void {
+    this.flushPending();
     fs.fdatasyncSync(this.dataFd);
     fs.fdatasyncSync(this.indexFd);
     this.unsyncedWrites = 0;
   }
 
+  /**
+   * A closed pair is made durable off the event loop, then its descriptors are closed;
+   * `fsyncAsync` and `settle` wait for it, so nothing written before a rotation is skipped.
+   */
+  private syncAndCloseInBackground(dataFd: number, indexFd: number): void {
+    const pending = Promise.all([fdatasyncAsync(dataFd), fdatasyncAsync(indexFd)])
+      .then(() => undefined)
+      .finally(() => {
+        fs.closeSync(dataFd);
+        fs.closeSync(indexFd);
+        this.closing.delete(pending);
+      });
+    this.closing.add(pending);
+  }
+
+  /** Wait until every rotated pair is synced and closed. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.closing]);
+  }
+
   fsyncAsync(): Promise<void> {
-    const dataFd = this.dataFd;
-    const indexFd = this.indexFd;
+    this.flushPending();
     this.unsyncedWrites = 0;
-    const one = (fd: number) =>
-      new Promise<void>((resolve, reject) =>
-        fs.fdatasync(fd, (error) =>
-          // EBADF: the pair was rotated meanwhile, and rotation syncs before closing.
-          error && error.code !== "EBADF" ? reject(error) : resolve(),
-        ),
-      );
-    return Promise.all([one(dataFd), one(indexFd)]).then(() => undefined);
+    return Promise.all([
+      ...this.closing,
+      fdatasyncAsync(this.dataFd),
+      fdatasyncAsync(this.indexFd),
+    ]).then(() => undefined);
   }
 
   currentDataOffset(): number {
@@ -542,6 +594,7 @@ export class Store {
   }
 
   close(): void {
+    if (this.dataFd >= 0) this.flushPending();
     this.closedData.closeAll();
     this.closedIndex.closeAll();
     if (this.dataFd >= 0) fs.closeSync(this.dataFd);
@@ -558,6 +611,42 @@ export class Store {
   currentFileSize(): number {
     return fileSize(this.dataFd);
   }
+}
+
+/** Parts of one contiguous append run, written with one writev. */
+const pendingPartsMax = 512;
+const pendingBytesMax = 4 * 1024 * 1024;
+
+class PendingWrites {
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+  private position = 0;
+
+  add(position: number, ...parts: Uint8Array[]): void {
+    if (this.parts.length === 0) this.position = position;
+    for (const part of parts) {
+      this.parts.push(part);
+      this.bytes += part.length;
+    }
+  }
+
+  get full(): boolean {
+    return this.parts.length >= pendingPartsMax || this.bytes >= pendingBytesMax;
+  }
+
+  writeTo(fd: number): void {
+    if (this.parts.length === 0) return;
+    const parts = this.parts;
+    this.parts = [];
+    this.bytes = 0;
+    writeAt(fd, parts, this.position);
+  }
+}
+
+function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 export function encodeScanCursor(slot: number): Uint8Array {

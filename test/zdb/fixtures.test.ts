@@ -4,9 +4,17 @@ import { join } from "node:path";
 import Redis from "ioredis";
 import { connectNamespace } from "../../src/zdb/client.ts";
 import { crc32c } from "../../src/zdb/crc32c.ts";
-import { type Engine, openEngine } from "../../src/zdb/engine.ts";
 import type { RunningDaemon } from "../../src/zdb/daemon.ts";
-import { fixtureCopy, fixtureDir, removeDir, seqKey, startTestServer, str, utf8 } from "./helpers.ts";
+import { type Engine, openEngine } from "../../src/zdb/engine.ts";
+import {
+  fixtureCopy,
+  fixtureDir,
+  removeDir,
+  seqKey,
+  startTestServer,
+  str,
+  utf8,
+} from "./helpers.ts";
 
 test("crc32c matches the reference payload checksums", () => {
   expect(crc32c(utf8("v"))).toBe(0x5739b3e5);
@@ -95,7 +103,9 @@ describe("reference 2.0.7 files, served", () => {
   });
 
   test("SELECT rules and values over RESP", async () => {
-    await expect(redis.call("SELECT", ["secret"])).rejects.toThrow("Namespace protected and private");
+    await expect(redis.call("SELECT", ["secret"])).rejects.toThrow(
+      "Namespace protected and private",
+    );
     await expect(redis.call("SELECT", ["secret", "nope"])).rejects.toThrow("Access denied");
     expect(await redis.call("SELECT", ["secret", "hunter2"])).toBe("OK");
     expect(await redis.get("k")).toBe("v");
@@ -103,7 +113,11 @@ describe("reference 2.0.7 files, served", () => {
     expect(await redis.mget("alpha", "gamma", "delta")).toEqual(["one-updated", null, "four"]);
     const history = (await redis.callBuffer("HISTORY", ["beta"])) as [Buffer, Buffer, Buffer];
     expect(history[2].toString()).toBe("two-updated");
-    const older = (await redis.callBuffer("HISTORY", ["beta", history[0]])) as [null, Buffer, Buffer];
+    const older = (await redis.callBuffer("HISTORY", ["beta", history[0]])) as [
+      null,
+      Buffer,
+      Buffer,
+    ];
     expect(older[0]).toBeNull();
     expect(older[2].toString()).toBe("two");
     await redis.call("SELECT", ["seqns"]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as net from "node:net";
 import Redis from "ioredis";
 import type { RunningDaemon } from "../../src/zdb/daemon.ts";
-import { RespParser, type ParsedItem } from "../../src/zdb/resp.ts";
+import { type ParsedItem, RespParser } from "../../src/zdb/resp.ts";
 import { removeDir, startTestServer, tempDir } from "./helpers.ts";
 
 /** Small deterministic PRNG (mulberry32) so a failure replays with its seed. */
@@ -53,6 +53,16 @@ test("parser: split at every byte gives the same requests", () => {
   expect(whole.length).toBe(valid.length);
 });
 
+test("parser: one request cannot hold more than requestBytesMax", () => {
+  const out: ParsedItem[] = [];
+  const parser = new RespParser();
+  const header = `*3\r\n$3\r\nSET\r\n$${8 * 1024 * 1024}\r\n`;
+  parser.feed(Buffer.from(header), out);
+  parser.feed(Buffer.alloc(8 * 1024 * 1024), out);
+  parser.feed(Buffer.from(`\r\n$${8 * 1024 * 1024}\r\n`), out);
+  expect(out).toEqual([{ kind: "error", message: "Request too large", fatal: true }]);
+});
+
 test("parser: random bytes never throw", () => {
   const random = prng(7);
   for (let round = 0; round < 2000; round++) {
@@ -93,7 +103,12 @@ function blast(payload: Uint8Array, closeAfterMs: number): Promise<void> {
 
 test("server keeps serving under random and mutated RESP, slow and vanishing clients", async () => {
   const random = prng(42);
-  const healthy = new Redis({ port: daemon.port, host: "127.0.0.1", protocol: 2, lazyConnect: true });
+  const healthy = new Redis({
+    port: daemon.port,
+    host: "127.0.0.1",
+    protocol: 2,
+    lazyConnect: true,
+  });
   await healthy.connect();
   try {
     // A slowloris client holding a half request open the whole time.

@@ -1,4 +1,4 @@
-import { cpSync, chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DaemonOptions, type RunningDaemon, startDaemon } from "../../src/zdb/daemon.ts";
@@ -49,7 +49,8 @@ export async function startTestServer(
 }
 
 export const utf8 = (text: string) => new TextEncoder().encode(text);
-export const str = (bytes: Uint8Array | null) => (bytes === null ? null : new TextDecoder().decode(bytes));
+export const str = (bytes: Uint8Array | null) =>
+  bytes === null ? null : new TextDecoder().decode(bytes);
 export const seqKey = (id: number) => {
   const key = new Uint8Array(8);
   new DataView(key.buffer).setBigUint64(0, BigInt(id), true);

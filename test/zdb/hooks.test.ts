@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import { startDaemon, type RunningDaemon } from "../../src/zdb/daemon.ts";
+import { type RunningDaemon, startDaemon } from "../../src/zdb/daemon.ts";
 import { fixtureDir, removeDir, seqKey, tempDir } from "./helpers.ts";
 
 let dir: string;
@@ -53,7 +53,12 @@ test("rotation and hook calls match the reference trace; missing-data blocks onl
     syncTimeSeconds: 0,
     log: () => undefined,
   });
-  const client = new Redis({ port: daemon.port, host: "127.0.0.1", protocol: 2, lazyConnect: true });
+  const client = new Redis({
+    port: daemon.port,
+    host: "127.0.0.1",
+    protocol: 2,
+    lazyConnect: true,
+  });
   const other = new Redis({ port: daemon.port, host: "127.0.0.1", protocol: 2, lazyConnect: true });
   try {
     await client.connect();

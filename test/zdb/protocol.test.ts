@@ -72,7 +72,10 @@ describe("ioredis (RESP2)", () => {
     await redis.set("b", "22");
     const scan = (await redis.callBuffer("SCAN", [])) as [Buffer, [Buffer, number, number][]];
     expect(scan[1][0]?.[0].toString()).toBe("a");
-    const next = (await redis.callBuffer("SCAN", [scan[0]])) as [Buffer, [Buffer, number, number][]];
+    const next = (await redis.callBuffer("SCAN", [scan[0]])) as [
+      Buffer,
+      [Buffer, number, number][],
+    ];
     expect(next[1][0]?.[0].toString()).toBe("b");
     expect(next[1][0]?.[1]).toBe(2);
     await expect(redis.callBuffer("SCAN", [next[0]])).rejects.toThrow("No more data");
@@ -105,7 +108,9 @@ describe("ioredis (RESP2)", () => {
     expect(await redis.call("NSSET", ["seqspace", "mode", "seq"])).toBe("OK");
     expect(await redis.call("NSSET", ["seqspace", "password", "pw"])).toBe("OK");
     expect(await redis.call("NSSET", ["seqspace", "public", "0"])).toBe("OK");
-    await expect(redis.call("NSSET", ["seqspace", "color", "1"])).rejects.toThrow("Invalid property");
+    await expect(redis.call("NSSET", ["seqspace", "color", "1"])).rejects.toThrow(
+      "Invalid property",
+    );
     expect(await redis.call("NSLIST")).toContain("seqspace");
     const info = (await redis.call("NSINFO", ["seqspace"])) as string;
     expect(info).toContain("mode: sequential");
@@ -134,17 +139,46 @@ describe("ioredis (RESP2)", () => {
     await admin.set("k", "v");
     await admin.call("NSSET", ["props", "worm", "1"]);
     await expect(admin.set("k", "w")).rejects.toThrow("Namespace is protected by worm mode");
-    await expect(admin.del("k")).rejects.toThrow("Cannot delete a key when namespace is in worm mode");
+    await expect(admin.del("k")).rejects.toThrow(
+      "Cannot delete a key when namespace is in worm mode",
+    );
     await admin.call("NSSET", ["props", "worm", "0"]);
     await admin.call("NSSET", ["props", "lock", "1"]);
-    await expect(admin.set("k", "w")).rejects.toThrow("Namespace is temporarily locked (read-only)");
+    await expect(admin.set("k", "w")).rejects.toThrow(
+      "Namespace is temporarily locked (read-only)",
+    );
     expect(await admin.get("k")).toBe("v");
     await admin.call("NSSET", ["props", "lock", "0"]);
     await admin.call("NSSET", ["props", "freeze", "1"]);
     await expect(admin.get("k")).rejects.toThrow("Namespace is temporarily frozen");
     await admin.call("NSSET", ["props", "freeze", "0"]);
     await admin.call("NSSET", ["props", "maxsize", "10"]);
-    await expect(admin.set("big", "0123456789abc")).rejects.toThrow("No space left on this namespace");
+    await expect(admin.set("big", "0123456789abc")).rejects.toThrow(
+      "No space left on this namespace",
+    );
+  });
+
+  test("INDEX DIRTY tracks closed index files changed in place; HOOKS lists runs", async () => {
+    const admin = client();
+    await admin.connect();
+    await admin.call("AUTH", ["admin-test"]);
+    await admin.call("NSNEW", ["dirty"]);
+    await admin.call("SELECT", ["dirty"]);
+    await admin.call("SET", ["k", "1"]);
+    await admin.call("NSJUMP");
+    expect(await admin.call("INDEX", ["DIRTY"])).toEqual([]);
+    await admin.call("SET", ["k", "2"]);
+    expect(await admin.call("INDEX", ["DIRTY"])).toEqual([0]);
+    expect(await admin.call("INDEX", ["DIRTY", "RESET"])).toBe("OK");
+    expect(await admin.call("INDEX", ["DIRTY"])).toEqual([]);
+    expect(Array.isArray(await admin.call("HOOKS"))).toBe(true);
+    const history = (await admin.callBuffer("HISTORY", ["k"])) as [Buffer, Buffer, Buffer];
+    expect(history[2].toString()).toBe("2");
+    const older = (await admin.callBuffer("HISTORY", ["k", history[0]])) as [null, Buffer, Buffer];
+    expect(older[2].toString()).toBe("1");
+    await expect(admin.callBuffer("HISTORY", ["other", history[0]])).rejects.toThrow(
+      "Invalid arguments (invalid key)",
+    );
   });
 
   test("WAIT wakes on another client's command, or times out", async () => {
@@ -174,7 +208,9 @@ describe("limits and malformed input", () => {
   test("not an array, too many arguments, payload too big", async () => {
     expect(await raw("PING\r\n")).toBe("-Malformed request, array expected\r\n");
     expect(await raw(`*1025\r\n`)).toBe("-Too many arguments\r\n");
-    expect(await raw(`*2\r\n$3\r\nGET\r\n$${8 * 1024 * 1024 + 1}\r\n`)).toBe("-Payload too big\r\n");
+    expect(await raw(`*2\r\n$3\r\nGET\r\n$${8 * 1024 * 1024 + 1}\r\n`)).toBe(
+      "-Payload too big\r\n",
+    );
     expect(await raw("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n")).toBe("+PONG\r\n+PONG\r\n");
   });
 

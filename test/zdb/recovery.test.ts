@@ -117,3 +117,30 @@ test("a torn overwrite brings the previous version back", async () => {
     removeDir(dir);
   }
 });
+
+test("a fixed-mode server makes new namespaces in its mode and refuses other-mode ones", async () => {
+  const dir = tempDir();
+  try {
+    const options = { dataDir: join(dir, "data"), indexDir: join(dir, "index") };
+    const mixed = await openEngine(options);
+    mixed.create("users");
+    await mixed.close();
+    await expect(openEngine({ ...options, mode: "seq" })).rejects.toThrow("user mode, not seq");
+    const dir2 = tempDir();
+    try {
+      const seq = await openEngine({
+        dataDir: join(dir2, "d"),
+        indexDir: join(dir2, "i"),
+        mode: "seq",
+      });
+      const ns = seq.create("s");
+      expect(ns.mode).toBe("seq");
+      expect(() => seq.setProperty("s", "mode", "user")).toThrow("fixed mode");
+      await seq.close();
+    } finally {
+      removeDir(dir2);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});
