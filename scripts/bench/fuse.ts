@@ -21,6 +21,7 @@ const optionValue = (name: string, fallback: string): string => {
   return at >= 0 && args[at + 1] !== undefined ? (args[at + 1] as string) : fallback;
 };
 const readMode = optionValue("--read-mode", "poll");
+const spinMs = optionValue("--spin-ms", "0");
 const rounds = Number(optionValue("--rounds", quick ? "1" : "3"));
 const repoRoot = new URL("../../", import.meta.url).pathname;
 
@@ -167,6 +168,8 @@ async function main(): Promise<void> {
         "--memory",
         "--read-mode",
         readMode,
+        "--spin-ms",
+        spinMs,
         qss,
       ],
       { stdout: "ignore", stderr: "inherit" },

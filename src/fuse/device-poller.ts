@@ -32,6 +32,7 @@ export interface PollerOptions {
 }
 
 const EAGAIN = -11;
+const settleTurnsMax = 16;
 const EINTR = -4;
 const ENOENT = -2;
 const ENODEV = -19;
@@ -111,6 +112,8 @@ export function serveByPolling(
           await null;
           continue;
         }
+        // Handlers that finish without real I/O settle within a few microtask turns.
+        for (let turn = 0; turn < settleTurnsMax && session.inflight.size > 0; turn++) await null;
         if (quietMs < options.activeMs && session.inflight.size === 0) {
           if (options.poll(options.fd, options.blockMs) > 0) continue;
           draining = false;
