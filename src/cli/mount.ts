@@ -42,13 +42,29 @@ export const mountCommand = defineCommand({
     },
     "read-only": { type: "boolean", description: "Mount read-only", default: false },
     "writeback-cache": { type: "boolean", description: "Kernel write-back cache", default: false },
-    readers: { type: "string", description: "Device reader threads", default: "4" },
+    readers: {
+      type: "string",
+      description: "Device reader threads (--read-mode workers)",
+      default: "4",
+    },
+    "read-mode": { type: "string", description: "poll (main thread) or workers", default: "poll" },
+    "spin-ms": {
+      type: "string",
+      description: "poll mode: busy-poll time after a request",
+      default: "0",
+    },
   },
   async run({ args }) {
     try {
       const fs = await openFilesystem({ memory: args.memory });
       const readers = Number.parseInt(args.readers, 10);
       if (!(readers >= 1 && readers <= 64)) throw qssError("USAGE", "--readers must be 1…64");
+      const readMode = args["read-mode"];
+      if (readMode !== "poll" && readMode !== "workers") {
+        throw qssError("USAGE", "--read-mode must be poll or workers");
+      }
+      const spinMs = Number(args["spin-ms"]);
+      if (!(spinMs >= 0 && spinMs <= 10)) throw qssError("USAGE", "--spin-ms must be 0…10");
       const served = await serveFilesystem(fs, {
         mountPoint: args.path,
         allowOther: args["allow-other"],
@@ -56,6 +72,8 @@ export const mountCommand = defineCommand({
         readOnly: args["read-only"],
         writebackCache: args["writeback-cache"],
         readerCount: readers,
+        readMode,
+        spinMs,
       });
       const stop = (): void => {
         served.unmount().catch((error) => console.error(`qss mount: ${String(error)}`));
@@ -63,7 +81,11 @@ export const mountCommand = defineCommand({
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
       console.log(`qss: mounted at ${served.mountPoint}`);
+      if (process.env.QSS_FUSE_COUNT_OPCODES === "1") served.session.opcodeCounts = [];
       const result = await served.closed;
+      const counts = served.session.opcodeCounts;
+      if (counts !== undefined)
+        console.error(JSON.stringify(Object.entries(counts).filter(([, n]) => n)));
       if (result.error !== undefined) throw qssError("IO", `FUSE session failed: ${result.error}`);
       console.log(`qss: unmounted ${served.mountPoint}`);
       process.exit(0);

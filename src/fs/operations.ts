@@ -150,6 +150,10 @@ export interface FileSystemOperations {
   init?(): Promise<void>;
   destroy?(): Promise<void>;
 
+  /**
+   * An entry whose `attr.ino` is 0 means "no such name" and lets the kernel cache that absence
+   * for `entryTimeoutMs` (no lookup is counted); ENOENT means the same, uncached.
+   */
   lookup?(parent: number, name: Uint8Array, ctx: RequestContext): Result<Entry>;
   /** The kernel drops `nlookup` references to `ino`; no reply is sent. */
   forget?(ino: number, nlookup: number): void;

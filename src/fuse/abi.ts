@@ -87,6 +87,7 @@ export const InitFlag = {
   CACHE_SYMLINKS: 1 << 23,
   NO_OPENDIR_SUPPORT: 1 << 24,
   EXPLICIT_INVAL_DATA: 1 << 25,
+  HANDLE_KILLPRIV_V2: 1 << 28,
   INIT_EXT: 1 << 30,
 } as const;
 

@@ -225,10 +225,12 @@ export function decodeLink(p: Payload): Decoded<LinkArgs> {
 
 export interface OpenArgs {
   flags: number;
+  /** FUSE_OPEN_* (FUSE_OPEN_KILL_SUIDGID). */
+  openFlags: number;
 }
 export function decodeOpen(p: Payload): Decoded<OpenArgs> {
   if (p.bytes.length < Size.openIn) return malformed;
-  return { flags: p.view.getUint32(0, true) };
+  return { flags: p.view.getUint32(0, true), openFlags: p.view.getUint32(4, true) };
 }
 
 export interface CreateArgs {

@@ -4,12 +4,16 @@
  */
 import type { Call } from "./call.ts";
 import type * as D from "./decode.ts";
+import { killPrivileges, openKillSuidgid, writeKillSuidgid } from "./kill-privileges.ts";
 
 const errno = (value: unknown): value is number => typeof value === "number";
 
 export async function handleOpen(c: Call, a: D.OpenArgs): Promise<void> {
   const r = await c.ops.open?.(c.nodeId, a.flags, c);
   if (r === undefined) return c.error(38);
+  if (typeof r !== "number" && (a.openFlags & openKillSuidgid) !== 0) {
+    await killPrivileges(c.ops, c.nodeId, c);
+  }
   return errno(r) ? c.error(r) : c.open(r);
 }
 
@@ -29,6 +33,7 @@ export async function handleRead(c: Call, a: D.ReadArgs): Promise<void> {
 export async function handleWrite(c: Call, a: D.WriteArgs): Promise<void> {
   const r = await c.ops.write?.(c.nodeId, a.fh, a.offset, a.data, a.flags, c);
   if (r === undefined) return c.error(38);
+  if (r > 0 && (a.writeFlags & writeKillSuidgid) !== 0) await killPrivileges(c.ops, c.nodeId, c);
   return r < 0 ? c.error(-r) : c.size32(r);
 }
 

@@ -7,6 +7,7 @@ import type { SetattrChanges } from "../fs/operations.ts";
 import { SetattrValid } from "./abi.ts";
 import type { Call } from "./call.ts";
 import type * as D from "./decode.ts";
+import { modeWithoutPrivileges, setattrKillSuidgid } from "./kill-privileges.ts";
 
 const errno = (value: unknown): value is number => typeof value === "number";
 
@@ -40,7 +41,15 @@ export function setattrChanges(a: D.SetattrArgs): SetattrChanges {
 }
 
 export async function handleSetattr(c: Call, a: D.SetattrArgs): Promise<void> {
-  const r = await c.ops.setattr?.(c.nodeId, setattrChanges(a), c);
+  const changes = setattrChanges(a);
+  if ((a.valid & setattrKillSuidgid) !== 0 && changes.mode === undefined) {
+    const current = await c.ops.getattr?.(c.nodeId, undefined, c);
+    if (current !== undefined && typeof current !== "number") {
+      const cleared = modeWithoutPrivileges(current.attr.mode);
+      if (cleared !== current.attr.mode) changes.mode = cleared & 0o7777;
+    }
+  }
+  const r = await c.ops.setattr?.(c.nodeId, changes, c);
   if (r === undefined) return c.error(38);
   return errno(r) ? c.error(r) : c.attr(r);
 }

@@ -23,6 +23,7 @@ const flagsImplemented =
   InitFlag.READDIRPLUS_AUTO |
   InitFlag.PARALLEL_DIROPS |
   InitFlag.MAX_PAGES |
+  InitFlag.HANDLE_KILLPRIV_V2 |
   InitFlag.ASYNC_DIO;
 
 export function negotiateInit(args: InitArgs, options: NegotiateOptions): InitReply | number {

@@ -8,10 +8,18 @@
  */
 import { closeSync, openSync } from "node:fs";
 import type { FileSystemOperations } from "../fs/operations.ts";
-import { fuseDeviceClone, UmountFlags } from "../platform/libc.ts";
+import {
+  fuseDeviceClone,
+  PollEvents,
+  pollOne,
+  setNonBlocking,
+  sysRead,
+  UmountFlags,
+} from "../platform/libc.ts";
 import { umountInWorker } from "../platform/umount.ts";
 import { startWorker } from "../platform/workers.ts";
 import { maxWriteBytesMax } from "./abi.ts";
+import { serveByPolling } from "./device-poller.ts";
 import { serveWithReaders } from "./device-readers.ts";
 import { unmountWithFusermountAsync } from "./fusermount.ts";
 import { type MountOptions, mountFuse } from "./mount.ts";
@@ -25,6 +33,13 @@ export interface ServeOptions extends MountOptions {
   slotsPerReader?: number;
   /** Give each reader its own fd (FUSE_DEV_IOC_CLONE). */
   cloneDevice?: boolean;
+  /**
+   * "poll": the main thread reads the device without blocking and spins briefly between
+   * requests (fastest here); "workers": reader Workers block in read(2) and post requests.
+   */
+  readMode?: "poll" | "workers";
+  /** poll mode: how long to keep polling after a request before sleeping. */
+  spinMs?: number;
   log?: (message: string) => void;
 }
 
@@ -40,6 +55,8 @@ export interface ServedFilesystem {
 const readerCountDefault = 4;
 const slotsPerReaderDefault = 2;
 const EBUSY = 16;
+const slotCountDefault = 16;
+const spinMsDefault = 0;
 
 function readerFds(sessionFd: number, count: number, clone: boolean): number[] {
   const fds = [sessionFd];
@@ -70,16 +87,29 @@ export async function serveFilesystem(
     maxBackground: 64,
     log,
   });
-  const fds = readerFds(
-    mounted.fd,
-    options.readerCount ?? readerCountDefault,
-    !!options.cloneDevice,
-  );
-  const readers = serveWithReaders(session, {
-    fds,
-    slotsPerReader: options.slotsPerReader ?? slotsPerReaderDefault,
-    startWorker,
-  });
+  const polling = (options.readMode ?? "poll") === "poll";
+  const fds = polling
+    ? [mounted.fd]
+    : readerFds(mounted.fd, options.readerCount ?? readerCountDefault, !!options.cloneDevice);
+  const readers = polling
+    ? serveByPolling(session, {
+        fd: mounted.fd,
+        slotCount: slotCountDefault,
+        spinMs: options.spinMs ?? spinMsDefault,
+        burstRequestsMax: 256,
+        burstMs: 20,
+        activeMs: 50,
+        blockMs: 1,
+        poll: (fd, timeoutMs) => pollOne(fd, PollEvents.IN, timeoutMs),
+        read: sysRead,
+        setNonBlocking,
+        startWorker,
+      })
+    : serveWithReaders(session, {
+        fds,
+        slotsPerReader: options.slotsPerReader ?? slotsPerReaderDefault,
+        startWorker,
+      });
   const closed = readers.closed.then(async (result) => {
     readers.stop();
     for (const fd of new Set(fds)) {

@@ -28,6 +28,8 @@ export class FuseSession implements SessionControl {
   readonly writer = new ReplyWriter();
   readonly inflight = new Map<number, CallType>();
   initialized = false;
+  /** Requests per opcode, when counting is on (`countOpcodes`). */
+  opcodeCounts: number[] | undefined;
   destroyed = false;
   /** Counts per outcome, for tests and diagnostics. */
   readonly stats = { requests: 0, malformed: 0, unknown: 0, interrupts: 0, handlerErrors: 0 };
@@ -47,6 +49,9 @@ export class FuseSession implements SessionControl {
     const header = D.decodeInHeader(view, bytes.byteLength);
     if (header === D.malformed) return this.rejectMalformed(bytes, view, fd);
     const entry = opcodeTable[header.opcode];
+    if (this.opcodeCounts !== undefined) {
+      this.opcodeCounts[header.opcode] = (this.opcodeCounts[header.opcode] ?? 0) + 1;
+    }
     const call = new Call(header, fd, this.writer, this.ops);
     if (entry === undefined) {
       this.stats.unknown++;

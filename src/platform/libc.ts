@@ -18,6 +18,9 @@ const libc = dlopen("libc.so.6", {
   socketpair: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   recvmsg: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i64 },
   close: { args: [FFIType.i32], returns: FFIType.i32 },
+  read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
 });
 
@@ -116,4 +119,30 @@ export function receiveFileDescriptor(socketFd: number): number {
 
 function pointerOf(array: Uint8Array | BigUint64Array): number {
   return ptr(array);
+}
+
+/** read(2) without exceptions: the byte count, or -errno (-EAGAIN on an empty O_NONBLOCK fd). */
+export function sysRead(fd: number, buffer: Uint8Array): number {
+  return result(libc.symbols.read(fd, buffer, BigInt(buffer.length)));
+}
+
+export const PollEvents = { IN: 0x1, ERR: 0x8, HUP: 0x10, NVAL: 0x20 } as const;
+
+/** poll(2) on one fd: the revents, 0 on timeout, or -errno. */
+export function pollOne(fd: number, events: number, timeoutMs: number): number {
+  const pollfd = new Int32Array([fd, events]);
+  const rc = result(libc.symbols.poll(pollfd, 1n, timeoutMs));
+  if (rc <= 0) return rc;
+  return (pollfd[1] as number) >>> 16;
+}
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+
+/** Sets O_NONBLOCK on `fd`. Returns 0 or -errno. */
+export function setNonBlocking(fd: number): number {
+  const flags = result(libc.symbols.fcntl(fd, F_GETFL, 0));
+  if (flags < 0) return flags;
+  return result(libc.symbols.fcntl(fd, F_SETFL, flags | O_NONBLOCK));
 }

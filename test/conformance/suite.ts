@@ -342,6 +342,11 @@ export const conformanceSuite: Record<string, ConformanceTest> = {
     const mine = await fs.stat(join(dir, "open/mine"));
     expect(mine.uid).toBe(nobody);
     expect(asNobody(["rm", join(dir, "secret")]).status).not.toBe(0);
+    await fs.writeFile(join(dir, "open/setuid"), "#!/bin/sh\n");
+    await fs.chmod(join(dir, "open/setuid"), 0o6777);
+    const append = asNobody(["sh", "-c", `echo x >> ${join(dir, "open/setuid")}`]);
+    expect(append.status).toBe(0);
+    expect((await fs.stat(join(dir, "open/setuid"))).mode & 0o7777).toBe(0o777);
     expect(await fs.readFile(join(dir, "secret"), "utf8")).toBe("root only");
   },
 };

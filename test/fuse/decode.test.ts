@@ -127,7 +127,11 @@ describe("request structs", () => {
   test("fuse_link_in, fuse_open_in, fuse_create_in", () => {
     const l = D.decodeLink(p(concat(new Bytes(8).u64(0, 12).bytes, cstr("h")))) as D.LinkArgs;
     expect(l.oldNodeId).toBe(12);
-    expect(D.decodeOpen(p(new Bytes(8).u32(0, 0o2).bytes))).toEqual({ flags: 2 });
+    expect(D.decodeOpen(p(new Bytes(8).u32(0, 0o2).bytes))).toEqual({ flags: 2, openFlags: 0 });
+    expect(D.decodeOpen(p(new Bytes(8).u32(0, 0o1001).u32(4, 1).bytes))).toEqual({
+      flags: 0o1001,
+      openFlags: 1,
+    });
     expect(D.decodeOpen(p(new Bytes(4).bytes))).toBe(D.malformed);
     const c = D.decodeCreate(
       p(concat(new Bytes(16).u32(0, 0o1101).u32(4, 0o644).u32(8, 0o22).bytes, cstr("f"))),

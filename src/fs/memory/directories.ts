@@ -71,9 +71,24 @@ export class MemoryDirectories {
     if (isDotName(name)) ino = name.length === 1 ? dir.ino : dir.parent;
     else ino = dir.entries?.get(nameKey(name))?.ino;
     const inode = ino === undefined ? undefined : this.inodes.get(ino);
-    if (inode === undefined) return Errno.ENOENT;
+    if (inode === undefined) return this.negativeEntry();
     inode.lookups++;
     return entryOf(inode, this.timeoutMs);
+  }
+
+  /**
+   * "No such name", cacheable by the kernel (ino 0): every change goes through this mount, so
+   * the kernel drops the cached absence itself when the name is created.
+   */
+  private negativeEntry(): Entry {
+    const zero = { sec: 0, nsec: 0 };
+    const attr = { ino: 0, size: 0, blocks: 0, atime: zero, mtime: zero, ctime: zero };
+    return {
+      attr: { ...attr, mode: 0, nlink: 0, uid: 0, gid: 0, rdev: 0, blksize: 0 },
+      generation: 0,
+      entryTimeoutMs: this.timeoutMs,
+      attrTimeoutMs: 0,
+    };
   }
 
   forget(ino: number, nlookup: number): void {

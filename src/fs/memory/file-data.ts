@@ -11,12 +11,11 @@ const ENXIO = 6;
 
 export class FileData {
   readonly chunks = new Map<number, Uint8Array>();
+  private allocated = 0;
 
   /** Bytes allocated (for st_blocks). */
   allocatedBytes(): number {
-    let total = 0;
-    for (const chunk of this.chunks.values()) total += chunk.length;
-    return total;
+    return this.allocated;
   }
 
   private chunkFor(index: number, endInChunk: number): Uint8Array {
@@ -26,6 +25,7 @@ export class FileData {
     while (length < endInChunk) length *= 2;
     const grown = new Uint8Array(Math.min(length, chunkBytes));
     if (chunk !== undefined) grown.set(chunk);
+    this.allocated += grown.length - (chunk?.length ?? 0);
     this.chunks.set(index, grown);
     return grown;
   }
@@ -75,8 +75,10 @@ export class FileData {
       const from = Math.max(offset, chunkStart) - chunkStart;
       const to = Math.min(end, chunkStart + chunk.length) - chunkStart;
       if (to <= from) continue;
-      if (from === 0 && to >= chunk.length) this.chunks.delete(index);
-      else chunk.fill(0, from, to);
+      if (from === 0 && to >= chunk.length) {
+        this.chunks.delete(index);
+        this.allocated -= chunk.length;
+      } else chunk.fill(0, from, to);
     }
   }
 
