@@ -26,6 +26,32 @@ interface SimdExports {
     stride: number,
     length: number,
   ): void;
+  xor_row(cols: number, inBase: number, out: number, stride: number, length: number): void;
+  mul_rows2(
+    coef0: number,
+    coef1: number,
+    cols: number,
+    inBase: number,
+    out0: number,
+    out1: number,
+    stride: number,
+    length: number,
+  ): void;
+}
+
+/** How each chunk's output rows are computed: all-ones rows by xor, others two at a time. */
+function planRows(
+  coefficients: Uint8Array,
+  rows: number,
+  columns: number,
+): { xorRows: number[]; mulRows: number[] } {
+  const xorRows: number[] = [];
+  const mulRows: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    const cells = coefficients.subarray(row * columns, (row + 1) * columns);
+    (cells.every((c) => c === 1) ? xorRows : mulRows).push(row);
+  }
+  return { xorRows, mulRows };
 }
 
 function roundUp(value: number, multiple: number): number {
@@ -62,6 +88,7 @@ export function createWasmKernel(): GfKernel {
       const outBase = dataBase + columns * stride;
       const memory = ensureMemory(outBase + rows * stride);
       memory.set(coefficients, coefficientBase);
+      const plan = planRows(coefficients, rows, columns);
       for (let offset = 0; offset < byteLength; offset += chunk) {
         const length = Math.min(chunk, byteLength - offset);
         for (let column = 0; column < columns; column++) {
