@@ -96,15 +96,22 @@ export function createWasmKernel(): GfKernel {
           assert(input.length >= byteLength, "input shard too short");
           memory.set(input.subarray(offset, offset + length), dataBase + column * stride);
         }
-        simd.mul_matrix(
-          coefficientBase,
-          rows,
-          columns,
-          dataBase,
-          outBase,
-          stride,
-          roundUp(length, 64),
-        );
+        const computed = roundUp(length, 64);
+        for (const row of plan.xorRows) {
+          simd.xor_row(columns, dataBase, outBase + row * stride, stride, computed);
+        }
+        for (let i = 0; i + 1 < plan.mulRows.length; i += 2) {
+          const a = plan.mulRows[i] as number;
+          const b = plan.mulRows[i + 1] as number;
+          const [coefA, coefB] = [coefficientBase + a * columns, coefficientBase + b * columns];
+          const [outA, outB] = [outBase + a * stride, outBase + b * stride];
+          simd.mul_rows2(coefA, coefB, columns, dataBase, outA, outB, stride, computed);
+        }
+        if (plan.mulRows.length % 2 === 1) {
+          const row = plan.mulRows[plan.mulRows.length - 1] as number;
+          const coef = coefficientBase + row * columns;
+          simd.mul_matrix(coef, 1, columns, dataBase, outBase + row * stride, stride, computed);
+        }
         for (let row = 0; row < rows; row++) {
           const output = outputs[row] as Uint8Array;
           assert(output.length >= byteLength, "output shard too short");
