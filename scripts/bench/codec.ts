@@ -15,7 +15,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
@@ -153,7 +153,7 @@ async function aesRows(): Promise<BenchRow[]> {
     );
   const sealed = sealAll();
   const openAll = () =>
-    sealed.forEach((frame, i) => openFrame(context, frame.subarray(4), i, i === frames - 1, MiB));
+    sealed.map((frame, i) => openFrame(context, frame.subarray(4), i, i === frames - 1, MiB));
   const cryptoKey = await crypto.subtle.importKey("raw", key, "AES-GCM", false, [
     "encrypt",
     "decrypt",
