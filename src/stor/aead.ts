@@ -32,6 +32,36 @@ export function sealAead(
   return sealed;
 }
 
+/**
+ * Seal the concatenation of `parts` into `out` at `offset` (ciphertext then tag), without
+ * intermediate buffers; returns the bytes written.
+ */
+export function sealAeadInto(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  parts: Uint8Array[],
+  aad: Uint8Array[],
+  out: Uint8Array,
+  offset: number,
+): number {
+  assert(
+    key.length === aeadKeyBytes && nonce.length === aeadNonceBytes,
+    "AES-256-GCM key/nonce size",
+  );
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  for (const piece of aad) cipher.setAAD(piece);
+  let at = offset;
+  for (const part of parts) {
+    const encrypted = cipher.update(part);
+    out.set(encrypted, at);
+    at += encrypted.length;
+  }
+  const rest = cipher.final();
+  assert(rest.length === 0, "GCM produced trailing bytes");
+  out.set(cipher.getAuthTag(), at);
+  return at + aeadTagBytes - offset;
+}
+
 /** Inverse of sealAead; `what` names the thing for the error ("frame 3 of object ab12…"). */
 export function openAead(
   key: Uint8Array,

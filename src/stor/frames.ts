@@ -11,8 +11,13 @@
  * truncation at a frame boundary. See docs/formats/object.md.
  */
 import { qssError } from "../base/errors.ts";
-import { aeadNonceBytes, openAead, sealAead } from "./aead.ts";
-import { type CompressionName, compressFrame, decompressFrame } from "./compression.ts";
+import { aeadNonceBytes, aeadTagBytes, openAead, sealAeadInto } from "./aead.ts";
+import {
+  type CompressedFrame,
+  type CompressionName,
+  compressFrame,
+  decompressFrame,
+} from "./compression.ts";
 
 export const frameLengthPrefixBytes = 4;
 export const frameBytesDefault = 1024 * 1024;
@@ -39,6 +44,35 @@ function frameAad(context: FrameContext, frameIndex: number, final: boolean): Ui
   return [frameAadLabel, context.objectId, fields];
 }
 
+/** Bytes a compressed frame takes on the encrypted stream: prefix, codec id, payload, tag. */
+export function sealedFrameBytes(compressed: CompressedFrame): number {
+  return frameLengthPrefixBytes + 1 + compressed.bytes.length + aeadTagBytes;
+}
+
+/** Seal an already compressed frame into `out` at `offset` (length prefix included). */
+export function sealFrameInto(
+  context: FrameContext,
+  compressed: CompressedFrame,
+  frameIndex: number,
+  final: boolean,
+  out: Uint8Array,
+  offset: number,
+): number {
+  const nonce = frameNonce(context.objectId, frameIndex);
+  const parts = [Uint8Array.of(compressed.codecId), compressed.bytes];
+  const aad = frameAad(context, frameIndex, final);
+  const sealed = sealAeadInto(
+    context.frameKey,
+    nonce,
+    parts,
+    aad,
+    out,
+    offset + frameLengthPrefixBytes,
+  );
+  new DataView(out.buffer, out.byteOffset).setUint32(offset, sealed);
+  return frameLengthPrefixBytes + sealed;
+}
+
 /** Compress and seal one frame; returns the length-prefixed bytes for the encrypted stream. */
 export function sealFrame(
   context: FrameContext,
@@ -47,19 +81,9 @@ export function sealFrame(
   frameIndex: number,
   final: boolean,
 ): Uint8Array {
-  const { codecId, bytes } = compressFrame(compression, plaintext);
-  const body = new Uint8Array(1 + bytes.length);
-  body[0] = codecId;
-  body.set(bytes, 1);
-  const sealed = sealAead(
-    context.frameKey,
-    frameNonce(context.objectId, frameIndex),
-    body,
-    frameAad(context, frameIndex, final),
-  );
-  const out = new Uint8Array(frameLengthPrefixBytes + sealed.length);
-  new DataView(out.buffer).setUint32(0, sealed.length);
-  out.set(sealed, frameLengthPrefixBytes);
+  const compressed = compressFrame(compression, plaintext);
+  const out = new Uint8Array(sealedFrameBytes(compressed));
+  sealFrameInto(context, compressed, frameIndex, final, out, 0);
   return out;
 }
 

@@ -26,6 +26,32 @@ interface SimdExports {
     stride: number,
     length: number,
   ): void;
+  xor_row(cols: number, inBase: number, out: number, stride: number, length: number): void;
+  mul_rows2(
+    coef0: number,
+    coef1: number,
+    cols: number,
+    inBase: number,
+    out0: number,
+    out1: number,
+    stride: number,
+    length: number,
+  ): void;
+}
+
+/** How each chunk's output rows are computed: all-ones rows by xor, others two at a time. */
+function planRows(
+  coefficients: Uint8Array,
+  rows: number,
+  columns: number,
+): { xorRows: number[]; mulRows: number[] } {
+  const xorRows: number[] = [];
+  const mulRows: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    const cells = coefficients.subarray(row * columns, (row + 1) * columns);
+    (cells.every((c) => c === 1) ? xorRows : mulRows).push(row);
+  }
+  return { xorRows, mulRows };
 }
 
 function roundUp(value: number, multiple: number): number {
@@ -62,6 +88,7 @@ export function createWasmKernel(): GfKernel {
       const outBase = dataBase + columns * stride;
       const memory = ensureMemory(outBase + rows * stride);
       memory.set(coefficients, coefficientBase);
+      const plan = planRows(coefficients, rows, columns);
       for (let offset = 0; offset < byteLength; offset += chunk) {
         const length = Math.min(chunk, byteLength - offset);
         for (let column = 0; column < columns; column++) {
@@ -69,15 +96,22 @@ export function createWasmKernel(): GfKernel {
           assert(input.length >= byteLength, "input shard too short");
           memory.set(input.subarray(offset, offset + length), dataBase + column * stride);
         }
-        simd.mul_matrix(
-          coefficientBase,
-          rows,
-          columns,
-          dataBase,
-          outBase,
-          stride,
-          roundUp(length, 64),
-        );
+        const computed = roundUp(length, 64);
+        for (const row of plan.xorRows) {
+          simd.xor_row(columns, dataBase, outBase + row * stride, stride, computed);
+        }
+        for (let i = 0; i + 1 < plan.mulRows.length; i += 2) {
+          const a = plan.mulRows[i] as number;
+          const b = plan.mulRows[i + 1] as number;
+          const [coefA, coefB] = [coefficientBase + a * columns, coefficientBase + b * columns];
+          const [outA, outB] = [outBase + a * stride, outBase + b * stride];
+          simd.mul_rows2(coefA, coefB, columns, dataBase, outA, outB, stride, computed);
+        }
+        if (plan.mulRows.length % 2 === 1) {
+          const row = plan.mulRows[plan.mulRows.length - 1] as number;
+          const coef = coefficientBase + row * columns;
+          simd.mul_matrix(coef, 1, columns, dataBase, outBase + row * stride, stride, computed);
+        }
         for (let row = 0; row < rows; row++) {
           const output = outputs[row] as Uint8Array;
           assert(output.length >= byteLength, "output shard too short");

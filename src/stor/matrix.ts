@@ -4,7 +4,8 @@
  * The encoding matrix is the identity (k rows: data shards are the input itself) over a Cauchy
  * matrix (m parity rows): C[i][j] = 1 / (x_i + y_j) with y_j = j and x_i = k + i, all distinct
  * because k + m <= 256. Every square submatrix of a Cauchy matrix is invertible, so any k rows of
- * [I; C] form an invertible matrix: any k of the n shards rebuild the data.
+ * [I; C] form an invertible matrix: any k of the n shards rebuild the data. C is then normalised
+ * (first row and first column all ones) so the first parity shard is a plain xor.
  */
 import { assert } from "../base/assert.ts";
 import { gfInv, gfMul } from "./gf256.ts";
@@ -17,13 +18,27 @@ export interface GfMatrix {
 
 export function cauchyParityMatrix(dataShards: number, parityShards: number): GfMatrix {
   assert(dataShards + parityShards <= 256, "Cauchy matrix needs k + m <= 256");
-  const cells = new Uint8Array(parityShards * dataShards);
+  const k = dataShards;
+  const cells = new Uint8Array(parityShards * k);
   for (let row = 0; row < parityShards; row++) {
-    for (let column = 0; column < dataShards; column++) {
-      cells[row * dataShards + column] = gfInv((dataShards + row) ^ column);
+    for (let column = 0; column < k; column++) cells[row * k + column] = gfInv((k + row) ^ column);
+  }
+  // Normalise: scale columns so the first parity row is all ones (a plain xor), then scale the
+  // other rows so their first cell is one. Scaling rows or columns of the parity part by nonzero
+  // constants keeps every k x k submatrix of [I; C] invertible.
+  for (let column = 0; column < k; column++) {
+    const scale = gfInv(cells[column] as number);
+    for (let row = 0; row < parityShards; row++) {
+      cells[row * k + column] = gfMul(cells[row * k + column] as number, scale);
     }
   }
-  return { rows: parityShards, columns: dataShards, cells };
+  for (let row = 1; row < parityShards; row++) {
+    const scale = gfInv(cells[row * k] as number);
+    for (let column = 0; column < k; column++) {
+      cells[row * k + column] = gfMul(cells[row * k + column] as number, scale);
+    }
+  }
+  return { rows: parityShards, columns: k, cells };
 }
 
 /** Row `shardIndex` of [I; C]: a unit row for a data shard, a parity row otherwise. */

@@ -21,7 +21,7 @@ import { recipientId } from "./recipient-keys.ts";
 import { validateShape } from "./reed-solomon.ts";
 import { encodeShardHeader, stripeOffsets } from "./shard-format.ts";
 import type { ByteSource } from "./sources.ts";
-import type { EncodeStripeResult, StripeContext } from "./stripe-codec.ts";
+import { type EncodeStripeResult, type StripeContext, storedPieceParts } from "./stripe-codec.ts";
 
 export const objectIdBytes = 16;
 export const stripeFramesDefault = 4;
@@ -41,6 +41,10 @@ export interface EncodeObjectOptions {
   stripesInFlight?: number;
 }
 
+/**
+ * Receives each shard's bytes in order, in parts of any size (header, then per stripe the piece
+ * and its tag). `bytes` may be a view on a larger buffer: copy it if it is kept.
+ */
 export type ShardWriter = (shardIndex: number, bytes: Uint8Array) => Promise<void>;
 
 export async function encodeObject(
@@ -78,7 +82,11 @@ export async function encodeObject(
   const drainOldest = async () => {
     const result = await (inFlight.shift() as Promise<EncodeStripeResult>);
     stripeEncryptedBytes.push(result.encryptedBytes);
-    for (const [shardIndex, piece] of result.pieces.entries()) await writeShard(shardIndex, piece);
+    for (let shardIndex = 0; shardIndex < k + m; shardIndex++) {
+      const [piece, tag] = storedPieceParts(result, k + m, shardIndex);
+      await writeShard(shardIndex, piece);
+      await writeShard(shardIndex, tag);
+    }
   };
   for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
     const offset = stripeIndex * stripePlainBytes;

@@ -17,7 +17,7 @@ type Request =
 const operations = {
   encodeStripe(job: EncodeStripeJob) {
     const result = encodeStripe(job);
-    return { result, transfer: result.pieces.map((piece) => piece.buffer as ArrayBuffer) };
+    return { result, transfer: [result.buffer.buffer as ArrayBuffer] };
   },
   decodeStripe(job: DecodeStripeJob) {
     const result = decodeStripe(job);

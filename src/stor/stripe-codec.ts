@@ -11,7 +11,8 @@
 import { assert } from "../base/assert.ts";
 import { qssError } from "../base/errors.ts";
 import type { CompressionName } from "./compression.ts";
-import { frameLengthPrefixBytes, openFrame, sealFrame } from "./frames.ts";
+import { compressFrame } from "./compression.ts";
+import { frameLengthPrefixBytes, openFrame, sealedFrameBytes, sealFrameInto } from "./frames.ts";
 import { createReedSolomon, type ReedSolomon } from "./reed-solomon.ts";
 import { pieceBytesFor, pieceIsAuthentic, pieceTag, pieceTagBytes } from "./shard-format.ts";
 
@@ -33,10 +34,28 @@ export interface EncodeStripeJob extends StripeContext {
   plaintext: Uint8Array;
 }
 
+/**
+ * One buffer for the whole stripe: n pieces of `pieceBytes` back to back (the data pieces are
+ * the encrypted frames, zero-padded), then n tags of 16 bytes. Shard i stores piece i then tag i.
+ */
 export interface EncodeStripeResult {
-  /** n stored pieces (piece bytes then tag), index = shard index. */
-  pieces: Uint8Array[];
+  buffer: Uint8Array;
+  pieceBytes: number;
   encryptedBytes: number;
+}
+
+/** The two parts shard `shardIndex` stores for this stripe, as views on the result buffer. */
+export function storedPieceParts(
+  result: EncodeStripeResult,
+  shardCount: number,
+  shardIndex: number,
+): [Uint8Array, Uint8Array] {
+  const { buffer, pieceBytes } = result;
+  const tagAt = shardCount * pieceBytes + shardIndex * pieceTagBytes;
+  return [
+    buffer.subarray(shardIndex * pieceBytes, (shardIndex + 1) * pieceBytes),
+    buffer.subarray(tagAt, tagAt + pieceTagBytes),
+  ];
 }
 
 export interface DecodeStripeJob extends StripeContext {
@@ -70,45 +89,32 @@ export function frameCountFor(plainBytes: number, frameBytes: number): number {
 
 export function encodeStripe(job: EncodeStripeJob): EncodeStripeResult {
   const { plaintext, frameBytes, dataShards: k, parityShards: m } = job;
+  const n = k + m;
   const frameCount = frameCountFor(plaintext.length, frameBytes);
-  const sealed: Uint8Array[] = [];
-  for (let i = 0; i < frameCount; i++) {
-    const frame = plaintext.subarray(
-      i * frameBytes,
-      Math.min(plaintext.length, (i + 1) * frameBytes),
-    );
-    const final = job.final && i === frameCount - 1;
-    sealed.push(sealFrame(job, job.compression, frame, job.firstFrameIndex + i, final));
-  }
-  const encryptedBytes = sealed.reduce((sum, frame) => sum + frame.length, 0);
+  const compressed = Array.from({ length: frameCount }, (_, i) =>
+    compressFrame(
+      job.compression,
+      plaintext.subarray(i * frameBytes, Math.min(plaintext.length, (i + 1) * frameBytes)),
+    ),
+  );
+  const encryptedBytes = compressed.reduce((sum, frame) => sum + sealedFrameBytes(frame), 0);
   const pieceBytes = pieceBytesFor(encryptedBytes, k);
-  const pieces = Array.from({ length: k + m }, () => new Uint8Array(pieceBytes + pieceTagBytes));
-  scatter(sealed, pieces, pieceBytes);
-  codecFor(k, m).encode(pieces.map((piece) => piece.subarray(0, pieceBytes)));
-  pieces.forEach((piece, shardIndex) => {
-    const fields = { shardIndex, stripeIndex: job.stripeIndex, encryptedBytes, final: job.final };
-    piece.set(pieceTag(job, fields, piece.subarray(0, pieceBytes)), pieceBytes);
-  });
-  return { pieces, encryptedBytes };
-}
-
-/** Copy the concatenated frames across the data pieces (the tail stays zero padding). */
-function scatter(frames: Uint8Array[], pieces: Uint8Array[], pieceBytes: number): void {
-  let shard = 0;
+  const buffer = new Uint8Array(n * (pieceBytes + pieceTagBytes));
   let offset = 0;
-  for (const frame of frames) {
-    let done = 0;
-    while (done < frame.length) {
-      const take = Math.min(frame.length - done, pieceBytes - offset);
-      (pieces[shard] as Uint8Array).set(frame.subarray(done, done + take), offset);
-      done += take;
-      offset += take;
-      if (offset === pieceBytes) {
-        shard++;
-        offset = 0;
-      }
-    }
+  for (const [i, frame] of compressed.entries()) {
+    const final = job.final && i === frameCount - 1;
+    offset += sealFrameInto(job, frame, job.firstFrameIndex + i, final, buffer, offset);
   }
+  assert(offset === encryptedBytes, "sealed frames fill exactly the encrypted bytes");
+  const pieces = Array.from({ length: n }, (_, i) =>
+    buffer.subarray(i * pieceBytes, (i + 1) * pieceBytes),
+  );
+  codecFor(k, m).encode(pieces);
+  for (const [shardIndex, piece] of pieces.entries()) {
+    const fields = { shardIndex, stripeIndex: job.stripeIndex, encryptedBytes, final: job.final };
+    buffer.set(pieceTag(job, fields, piece), n * pieceBytes + shardIndex * pieceTagBytes);
+  }
+  return { buffer, pieceBytes, encryptedBytes };
 }
 
 export function decodeStripe(job: DecodeStripeJob): DecodeStripeResult {

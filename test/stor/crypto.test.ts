@@ -19,6 +19,7 @@ import {
   objectNameHash,
   parseMasterSecret,
 } from "../../src/stor/keyring.ts";
+import { openMetadata, sealMetadata } from "../../src/stor/metadata-seal.ts";
 import {
   formatRecipientPublicKey,
   formatRecipientSecretKey,
@@ -267,6 +268,43 @@ describe("shard headers and compression", () => {
     expect(
       isQssError(
         thrown(() => decompressFrame(9, Uint8Array.of(1), 100, "frame")),
+        "CORRUPT",
+      ),
+    ).toBe(true);
+  });
+});
+
+describe("metadata sealing", () => {
+  test("sealed metadata opens only with the same keyring and object name", () => {
+    const keyring = deriveKeyring(parseMasterSecret(masterHex));
+    const bytes = utf8('{"objectId":"…"}');
+    const sealed = sealMetadata(keyring, "/seg/1", bytes);
+    expect(Buffer.from(sealed).includes(Buffer.from("objectId"))).toBe(false);
+    expect(openMetadata(keyring, "/seg/1", sealed)).toEqual(bytes);
+    expect(
+      isQssError(
+        thrown(() => openMetadata(keyring, "/seg/2", sealed)),
+        "AUTH",
+      ),
+    ).toBe(true);
+    const other = deriveKeyring(parseMasterSecret("02".repeat(32)));
+    expect(
+      isQssError(
+        thrown(() => openMetadata(other, "/seg/1", sealed)),
+        "AUTH",
+      ),
+    ).toBe(true);
+    const tampered = sealed.slice();
+    flip(tampered, sealed.length - 20);
+    expect(
+      isQssError(
+        thrown(() => openMetadata(keyring, "/seg/1", tampered)),
+        "AUTH",
+      ),
+    ).toBe(true);
+    expect(
+      isQssError(
+        thrown(() => openMetadata(keyring, "/seg/1", Uint8Array.of(9))),
         "CORRUPT",
       ),
     ).toBe(true);

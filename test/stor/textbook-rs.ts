@@ -5,11 +5,21 @@
  */
 import { gfInv, gfMul } from "../../src/stor/gf256.ts";
 
-/** Builds [I; C] independently of matrix.ts (C[i][j] = 1 / ((k + i) xor j)). */
+/**
+ * Builds [I; C] independently of matrix.ts: c[i][j] = 1 / ((k + i) xor j), normalised in closed
+ * form to C[i][j] = c[i][j] * c[0][0] / (c[0][j] * c[i][0]) (first row and column all ones).
+ */
 export function textbookEncodingMatrix(k: number, m: number): number[][] {
+  const c = (i: number, j: number) => gfInv((k + i) ^ j);
   const rows: number[][] = [];
   for (let i = 0; i < k; i++) rows.push(Array.from({ length: k }, (_, j) => (i === j ? 1 : 0)));
-  for (let i = 0; i < m; i++) rows.push(Array.from({ length: k }, (_, j) => gfInv((k + i) ^ j)));
+  for (let i = 0; i < m; i++) {
+    rows.push(
+      Array.from({ length: k }, (_, j) =>
+        gfMul(gfMul(c(i, j), c(0, 0)), gfInv(gfMul(c(0, j), c(i, 0)))),
+      ),
+    );
+  }
   return rows;
 }
 

@@ -1,0 +1,364 @@
+/**
+ * Benchmarks of the stor core (issue 5), comparator in the same run:
+ * - Reed-Solomon encode / reconstruct (2 data shards lost), 4+2, 10+4, 16+4, 1 MiB shards, one
+ *   thread, vs @ronomon/reed-solomon (native addon, run under Node: codec-ronomon.mjs);
+ *   the WASM SIMD kernel (target 1.0x) and the TS fallback (reported only, target 0).
+ * - BLAKE2b-128 (WASM) vs @noble/hashes blake2b dkLen 16.
+ * - AES-256-GCM framed (1 MiB frames) encrypt / decrypt vs raw WebCrypto on one buffer (0.9x),
+ *   and vs raw node:crypto on one buffer.
+ * - Compression candidates on text (speed vs zstd-1, the default; size ratio in the case name).
+ * - Whole pipeline (checksum, compress, encrypt, encode 10+4) of a 256 MiB incompressible
+ *   segment on the worker pool (one worker per core), in a child process: MB/s (target 600) and
+ *   peak RSS (target <= 300 MB).
+ *
+ *   npx bun scripts/bench/codec.ts [--quick] [--json]
+ */
+import { spawnSync } from "node:child_process";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as zlib from "node:zlib";
+import { blake2b } from "@noble/hashes/blake2.js";
+import { blake2b128 } from "../../src/stor/blake2b-128.ts";
+import { type CompressionName, compressFrame } from "../../src/stor/compression.ts";
+import { createStorPool, poolExecutor } from "../../src/stor/executor.ts";
+import { openFrame, sealFrame } from "../../src/stor/frames.ts";
+import type { GfKernel } from "../../src/stor/kernel.ts";
+import { tryWasmKernel } from "../../src/stor/kernel-select.ts";
+import { tsKernel } from "../../src/stor/kernel-ts.ts";
+import { deriveKeyring, parseMasterSecret } from "../../src/stor/keyring.ts";
+import { encodeObject } from "../../src/stor/object-encode.ts";
+import { createReedSolomon } from "../../src/stor/reed-solomon.ts";
+import { openFileSource } from "../../src/stor/sources.ts";
+import { type BenchRow, printRows } from "./report.ts";
+
+const MiB = 1024 * 1024;
+const bench = "codec";
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const json = args.includes("--json");
+const shapes = [
+  [4, 2],
+  [10, 4],
+  [16, 4],
+] as const;
+const roundMs = quick ? 80 : 400;
+const rounds = quick ? 3 : 5;
+
+/** Best of `rounds` timed rounds (a shared machine is noisy; warm-up excluded): MB/s of `bytes` per call. */
+async function rate(bytesPerCall: number, call: () => unknown | Promise<unknown>): Promise<number> {
+  await call();
+  let best = 0;
+  for (let round = 0; round < rounds; round++) {
+    let calls = 0;
+    const start = performance.now();
+    while (performance.now() - start < roundMs) {
+      await call();
+      calls++;
+    }
+    best = Math.max(best, (calls * bytesPerCall) / 1e6 / ((performance.now() - start) / 1000));
+  }
+  return best;
+}
+
+function row(
+  name: string,
+  unit: string,
+  qss: number,
+  comparator: number,
+  ref: string,
+  target: number,
+  higherIsBetter = true,
+): BenchRow {
+  const ratio = higherIsBetter ? qss / comparator : comparator / qss;
+  return { bench, case: name, unit, qss, comparator, ref, ratio, target };
+}
+
+function ronomon(): Map<string, { encodeMBps: number; reconstructMBps: number }> {
+  const script = new URL("./codec-ronomon.mjs", import.meta.url).pathname;
+  const input = JSON.stringify({ shapes, shardBytes: MiB, durationMs: roundMs * rounds });
+  const run = spawnSync("node", [script, input], { encoding: "utf8", timeout: 300_000 });
+  if (run.status !== 0)
+    throw new Error(
+      `Cannot run the @ronomon/reed-solomon comparator under node: ${run.stderr || run.error}`,
+    );
+  const results = new Map();
+  for (const line of run.stdout.trim().split("\n")) {
+    const result = JSON.parse(line);
+    results.set(`${result.k}+${result.m}`, result);
+  }
+  return results;
+}
+
+async function reedSolomonRows(): Promise<BenchRow[]> {
+  const comparator = ronomon();
+  const wasm = tryWasmKernel();
+  if (!wasm) throw new Error("the WASM SIMD kernel is unavailable on this runtime");
+  const rows: BenchRow[] = [];
+  for (const kernel of [wasm, tsKernel] as GfKernel[]) {
+    const target = kernel === wasm ? 1 : 0;
+    for (const [k, m] of shapes) {
+      const rs = createReedSolomon({ dataShards: k, parityShards: m, kernel });
+      const shards = Array.from({ length: k + m }, () => new Uint8Array(randomBytes(MiB)));
+      const ref = comparator.get(`${k}+${m}`) as { encodeMBps: number; reconstructMBps: number };
+      const encode = await rate(k * MiB, () => rs.encode(shards));
+      const reconstruct = await rate(k * MiB, () => {
+        const damaged: (Uint8Array | null)[] = shards.slice();
+        damaged[0] = null;
+        damaged[1] = null;
+        rs.reconstruct(damaged);
+      });
+      rows.push(
+        row(
+          `rs encode ${k}+${m}x1M ${kernel.name}`,
+          "MB/s",
+          encode,
+          ref.encodeMBps,
+          "@ronomon/reed-solomon",
+          target,
+        ),
+      );
+      rows.push(
+        row(
+          `rs reconstruct-2 ${k}+${m}x1M ${kernel.name}`,
+          "MB/s",
+          reconstruct,
+          ref.reconstructMBps,
+          "@ronomon/reed-solomon",
+          target,
+        ),
+      );
+    }
+  }
+  return rows;
+}
+
+async function checksumRows(): Promise<BenchRow[]> {
+  const data = new Uint8Array(randomBytes(16 * MiB));
+  const ours = await rate(data.length, () => blake2b128(data));
+  const noble = await rate(data.length, () => blake2b(data, { dkLen: 16 }));
+  return [row("blake2b-128 16M", "MB/s", ours, noble, "@noble/hashes blake2b", 1)];
+}
+
+async function aesRows(): Promise<BenchRow[]> {
+  const total = (quick ? 16 : 64) * MiB;
+  const data = new Uint8Array(randomBytes(total));
+  const key = new Uint8Array(randomBytes(32));
+  const context = { objectId: new Uint8Array(16), frameKey: key };
+  const frames = total / MiB;
+  const sealAll = () =>
+    Array.from({ length: frames }, (_, i) =>
+      sealFrame(context, "none", data.subarray(i * MiB, (i + 1) * MiB), i, i === frames - 1),
+    );
+  const sealed = sealAll();
+  const openAll = () =>
+    sealed.map((frame, i) => openFrame(context, frame.subarray(4), i, i === frames - 1, MiB));
+  const cryptoKey = await crypto.subtle.importKey("raw", key, "AES-GCM", false, [
+    "encrypt",
+    "decrypt",
+  ]);
+  const iv = new Uint8Array(12);
+  const webSealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, cryptoKey, data);
+  const webEncrypt = await rate(total, () =>
+    crypto.subtle.encrypt({ name: "AES-GCM", iv }, cryptoKey, data),
+  );
+  const webDecrypt = await rate(total, () =>
+    crypto.subtle.decrypt({ name: "AES-GCM", iv }, cryptoKey, webSealed),
+  );
+  const nodeEncrypt = await rate(total, () => {
+    const cipher = createCipheriv("aes-256-gcm", key, iv);
+    cipher.update(data);
+    cipher.final();
+    return cipher.getAuthTag();
+  });
+  const ours = await rate(total, sealAll);
+  const oursOpen = await rate(total, openAll);
+  const nodeSealed = (() => {
+    const cipher = createCipheriv("aes-256-gcm", key, iv);
+    const out = Buffer.concat([cipher.update(data), cipher.final()]);
+    return { out, tag: cipher.getAuthTag() };
+  })();
+  const nodeDecrypt = await rate(total, () => {
+    const decipher = createDecipheriv("aes-256-gcm", key, iv);
+    decipher.setAuthTag(nodeSealed.tag);
+    decipher.update(nodeSealed.out);
+    decipher.final();
+  });
+  const size = `${total / MiB}M`;
+  return [
+    row(
+      `aes-256-gcm framed encrypt ${size}`,
+      "MB/s",
+      ours,
+      webEncrypt,
+      "WebCrypto one buffer",
+      0.9,
+    ),
+    row(
+      `aes-256-gcm framed decrypt ${size}`,
+      "MB/s",
+      oursOpen,
+      webDecrypt,
+      "WebCrypto one buffer",
+      0.9,
+    ),
+    row(
+      `aes-256-gcm framed encrypt ${size}`,
+      "MB/s",
+      ours,
+      nodeEncrypt,
+      "node:crypto one buffer",
+      0.9,
+    ),
+    row(
+      `aes-256-gcm framed decrypt ${size}`,
+      "MB/s",
+      oursOpen,
+      nodeDecrypt,
+      "node:crypto one buffer",
+      0.9,
+    ),
+  ];
+}
+
+/** Text-like input: this repository's TypeScript sources, repeated. */
+function textCorpus(bytes: number): Uint8Array {
+  const glob = new Bun.Glob("src/**/*.ts");
+  const root = new URL("../../", import.meta.url).pathname;
+  const parts = [...glob.scanSync({ cwd: root })].map((file) => readFileSync(join(root, file)));
+  const source = Buffer.concat(parts);
+  const out = new Uint8Array(bytes);
+  for (let offset = 0; offset < bytes; offset += source.length)
+    out.set(source.subarray(0, Math.min(source.length, bytes - offset)), offset);
+  return out;
+}
+
+async function compressionRows(): Promise<BenchRow[]> {
+  const text = textCorpus(8 * MiB);
+  const frames = Array.from({ length: 8 }, (_, i) => text.subarray(i * MiB, (i + 1) * MiB));
+  const candidates: [string, (frame: Uint8Array) => Uint8Array][] = [
+    ["zstd-1", (f) => compressFrame("zstd", f).bytes],
+    [
+      "zstd-3",
+      (f) => zlib.zstdCompressSync(f, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } }),
+    ],
+    ["deflate-1", (f) => compressFrame("deflate", f).bytes],
+    ["brotli-1", (f) => compressFrame("brotli", f).bytes],
+  ];
+  const measured = [];
+  for (const [name, compress] of candidates) {
+    const speed = await rate(text.length, () => frames.map(compress));
+    const size = frames.reduce((sum, frame) => sum + compress(frame).length, 0) / text.length;
+    measured.push({ name, speed, size });
+  }
+  const base = measured[0] as { speed: number };
+  const incompressible = new Uint8Array(randomBytes(8 * MiB));
+  const rawFrames = Array.from({ length: 8 }, (_, i) =>
+    incompressible.subarray(i * MiB, (i + 1) * MiB),
+  );
+  const detect = await rate(incompressible.length, () =>
+    rawFrames.map((f) => compressFrame("zstd" as CompressionName, f)),
+  );
+  return [
+    ...measured.map((m) =>
+      row(
+        `compress text ${m.name} (size ${m.size.toFixed(3)})`,
+        "MB/s",
+        m.speed,
+        base.speed,
+        "zstd-1",
+        0,
+      ),
+    ),
+    row(
+      "compress random zstd-1 (sampled, stored raw)",
+      "MB/s",
+      detect,
+      base.speed,
+      "zstd-1 on text",
+      0,
+    ),
+  ];
+}
+
+/** Child process: encode one segment on the pool, print {mbps, rssPeakMB}. */
+async function pipelineChild(segmentBytes: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "qss-bench-"));
+  try {
+    const path = join(dir, "segment");
+    const chunk = new Uint8Array(randomBytes(8 * MiB));
+    const writer = Bun.file(path).writer();
+    for (let offset = 0; offset < segmentBytes; offset += chunk.length) {
+      chunk[0] = offset & 255;
+      writer.write(chunk);
+    }
+    await writer.end();
+    const keyring = deriveKeyring(parseMasterSecret("5a".repeat(32)));
+    const pool = createStorPool();
+    const executor = poolExecutor(pool);
+    const source = await openFileSource(path);
+    let shardBytes = 0;
+    const start = performance.now();
+    await encodeObject(
+      source,
+      { keyring, dataShards: 10, parityShards: 4, executor },
+      async (_i, bytes) => {
+        shardBytes += bytes.length;
+      },
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await source.close();
+    pool.close();
+    const status = readFileSync("/proc/self/status", "utf8");
+    const rssPeakKB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    console.log(
+      JSON.stringify({
+        mbps: segmentBytes / 1e6 / seconds,
+        rssPeakMB: rssPeakKB / 1024,
+        workers: pool.size,
+        shardBytes,
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pipelineRows(): BenchRow[] {
+  const segmentMiB = quick ? 64 : 256;
+  const run = spawnSync(
+    process.execPath,
+    [new URL(import.meta.url).pathname, "--pipeline-child", String(segmentMiB)],
+    {
+      encoding: "utf8",
+      timeout: 600_000,
+    },
+  );
+  if (run.status !== 0) throw new Error(`pipeline child failed: ${run.stderr}`);
+  const result = JSON.parse(run.stdout.trim().split("\n").pop() as string);
+  const name = `pipeline encode ${segmentMiB}M random 10+4 pool=${result.workers}`;
+  return [
+    row(name, "MB/s", result.mbps, 600, "target 600 MB/s", 1),
+    row(`${name} peak RSS`, "MB", result.rssPeakMB, 300, "limit 300 MB", 1, false),
+  ];
+}
+
+async function main(): Promise<void> {
+  if (args[0] === "--pipeline-child") return pipelineChild(Number(args[1]) * MiB);
+  const kernel = tryWasmKernel()?.name ?? "ts";
+  if (!json)
+    console.log(
+      `kernel: ${kernel}; ${quick ? "quick" : "full"} run, best of ${rounds} rounds of ${roundMs} ms`,
+    );
+  const rows = [
+    ...(await reedSolomonRows()),
+    ...(await checksumRows()),
+    ...(await aesRows()),
+    ...(await compressionRows()),
+    ...pipelineRows(),
+  ];
+  printRows(rows, json);
+}
+
+await main();
