@@ -37,6 +37,7 @@ function pidAlive(pid: number): boolean {
 }
 
 const encoder = new TextEncoder();
+const heartbeatMsMin = 1000;
 const decoder = new TextDecoder();
 
 export class MountLock {
@@ -76,7 +77,8 @@ export class MountLock {
     if (check?.owner !== this.#record.owner) {
       throw qssError("UNAVAILABLE", `Cannot mount: lost the mount lock of ${this.#ns.name}`);
     }
-    this.#timer = setInterval(() => void this.#write().catch(() => {}), this.#options.staleMs / 3);
+    const heartbeatMs = Math.max(heartbeatMsMin, this.#options.staleMs / 3);
+    this.#timer = setInterval(() => void this.#write().catch(() => {}), heartbeatMs);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
