@@ -76,6 +76,7 @@ describe("crash consistency", () => {
     const m = await mount({ flushIntervalMs: 60_000, metaDirtyMax: 40 });
     mounted.push(m.fs);
     const points = await workload(m.fs, m.meta, m.data);
+    expect(points.length).toBe(12);
     const total = m.meta.log.length;
     expect(total).toBeGreaterThan(500);
     const step = Math.max(1, Math.floor(total / 400));
