@@ -91,7 +91,7 @@ describe("crash consistency", () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(100);
-  });
+  }, 60_000);
 
   test("after a cut at any sync point, synced files are intact and the fs mounts", async () => {
     const m = await mount({ flushIntervalMs: 60_000 });
@@ -113,5 +113,5 @@ describe("crash consistency", () => {
       const report = await fsck(meta, data);
       expect(report.problems.filter((p) => fatal.has(p.kind))).toEqual([]);
     }
-  });
+  }, 60_000);
 });
