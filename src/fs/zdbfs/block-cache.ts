@@ -14,6 +14,8 @@ export interface CachedBlock {
   length: number;
   version: number;
   writtenVersion: number;
+  /** `data` is being written by a flush: copy it before modifying (copy on write). */
+  frozen: boolean;
 }
 
 export interface BlockWrite {
@@ -65,7 +67,15 @@ export class BlockCache {
   insertClean(ino: number, index: number, data: Uint8Array): CachedBlock {
     const existing = this.#blocks.get(`${ino}:${index}`);
     if (existing !== undefined) return existing;
-    const block = { ino, index, data, length: data.length, version: 0, writtenVersion: 0 };
+    const block = {
+      ino,
+      index,
+      data,
+      length: data.length,
+      version: 0,
+      writtenVersion: 0,
+      frozen: false,
+    };
     this.#blocks.set(`${ino}:${index}`, block);
     this.#cleanBytes += data.length;
     this.#evictClean();
@@ -83,14 +93,15 @@ export class BlockCache {
       const data = new Uint8Array(roomFor(Math.max(minLength, base?.length ?? 0)));
       if (base !== null) data.set(base.subarray(0, blockSizeBytes));
       const length = Math.min(base?.length ?? 0, blockSizeBytes);
-      block = { ino, index, data, length, version: 0, writtenVersion: 0 };
+      block = { ino, index, data, length, version: 0, writtenVersion: 0, frozen: false };
       this.#blocks.set(id, block);
     } else {
       if (!isDirty(block)) this.#cleanBytes -= block.data.length;
-      if (block.data.length < minLength) {
-        const grown = new Uint8Array(roomFor(minLength));
-        grown.set(block.data.subarray(0, block.length));
-        block.data = grown;
+      if (block.data.length < minLength || block.frozen) {
+        const copy = new Uint8Array(roomFor(Math.max(minLength, block.length)));
+        copy.set(block.data.subarray(0, block.length));
+        block.data = copy;
+        block.frozen = false;
       }
     }
     if (!isDirty(block)) {
@@ -134,7 +145,8 @@ export class BlockCache {
     const sets = ino === undefined ? [...this.#dirtyByIno.values()] : [this.#dirtyByIno.get(ino)];
     for (const set of sets) {
       for (const block of set ?? []) {
-        writes.push({ block, version: block.version, bytes: block.data.slice(0, block.length) });
+        block.frozen = true;
+        writes.push({ block, version: block.version, bytes: block.data.subarray(0, block.length) });
       }
     }
     return writes;
@@ -147,8 +159,8 @@ export class BlockCache {
       if (!isDirty(block) || write.version !== block.version) continue;
       if (this.#blocks.get(`${block.ino}:${block.index}`) !== block) continue;
       block.writtenVersion = block.version;
+      block.frozen = false;
       this.#forgetDirty(block);
-      block.data = write.bytes;
       this.#cleanBytes += block.data.length;
       assert(this.#dirtyCount >= 0, "dirty block count went negative");
     }
