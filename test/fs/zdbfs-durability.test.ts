@@ -130,3 +130,17 @@ describe("one mount per namespace set", () => {
     expect(ok(await fs.getattr(root, undefined, rootCtx)).attr.ino).toBe(1);
   });
 });
+
+describe("lock takeover", () => {
+  test("a mount whose lock was taken over refuses to write (EIO), never interleaving", async () => {
+    const { fs, meta } = await track(mount());
+    const created = ok(await fs.create(root, b("f"), 0o644, 2, 0, rootCtx));
+    const other = { owner: "other", host: "elsewhere", pid: 42, heartbeatMs: Date.now() };
+    await meta.set(lockKey(), b(JSON.stringify(other)));
+    const before = meta.log.length;
+    await fs.write(created.entry.attr.ino, created.open.fh, 0, b("late"), 0, rootCtx);
+    expect(await fs.fsync(created.entry.attr.ino, created.open.fh, false, rootCtx)).toBe(Errno.EIO);
+    expect(meta.log.length).toBe(before);
+    expect(await meta.get(lockKey())).toEqual(b(JSON.stringify(other)));
+  });
+});

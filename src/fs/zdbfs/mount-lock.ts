@@ -103,6 +103,19 @@ export class MountLock {
     }
   }
 
+  /** Throw QssError UNAVAILABLE when another mount has taken the lock over (before writing). */
+  async verify(): Promise<void> {
+    const held = await this.read();
+    if (held?.owner === this.#record.owner) return;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    const who = held === null ? "nobody (lock record deleted)" : `pid ${held.pid} on host ${held.host}`;
+    throw qssError(
+      "UNAVAILABLE",
+      `Cannot write: the mount lock of namespace ${this.#ns.name} is now held by ${who}`,
+    );
+  }
+
   async release(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;

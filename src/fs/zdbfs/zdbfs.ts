@@ -56,6 +56,7 @@ export class ZdbFs implements FileSystemOperations {
 
   async init(): Promise<void> {
     await this.#lock.acquire();
+    this.core.beforeWrite = () => this.#lock.verify();
     try {
       this.orphansCleaned = await openState(this.core);
     } catch (error) {
