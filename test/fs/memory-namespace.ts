@@ -33,9 +33,13 @@ export class MemoryNamespace implements ZdbNamespace {
   readonly log: WriteLogEntry[] = [];
   syncCount = 0;
 
-  constructor(name: string, mode: NamespaceMode = "user") {
+  readonly #logging: boolean;
+
+  /** `logging` false: keep no write log (benchmarks with large data). */
+  constructor(name: string, mode: NamespaceMode = "user", logging = true) {
     this.name = name;
     this.mode = mode;
+    this.#logging = logging;
   }
 
   #check(): void {
@@ -71,13 +75,13 @@ export class MemoryNamespace implements ZdbNamespace {
       value: value.slice(),
       time: Math.floor(Date.now() / 1000),
     });
-    this.log.push({ op: "set", key: finalKey.slice(), value: value.slice() });
+    if (this.#logging) this.log.push({ op: "set", key: finalKey.slice(), value: value.slice() });
     return finalKey.slice();
   }
 
   async del(key: Uint8Array): Promise<boolean> {
     this.#check();
-    this.log.push({ op: "del", key: key.slice() });
+    if (this.#logging) this.log.push({ op: "del", key: key.slice() });
     return this.#entries.delete(id(key));
   }
 

@@ -219,7 +219,7 @@ describe("file data", () => {
     await fs.syncfs();
     // crash: no release, no destroy; the lock of the dead mount is taken over as stale.
     mounted = [];
-    const again = await mount({ lockStaleMs: 0 }, meta, data);
+    const again = await mount({ lockStaleMs: -1 }, meta, data);
     mounted.push(again.fs);
     expect(again.fs.orphansCleaned).toBe(1);
     expect(await again.fs.getattr(ino, undefined, rootCtx)).toBe(Errno.ENOENT);
@@ -246,7 +246,11 @@ describe("file data", () => {
     const { fs, data } = await fresh({ readaheadBlocks: 4 });
     const ino = await writeFile(fs, root, "seq", pattern(8 * block, 4));
     await fs.syncfs();
-    const fresh2 = await mount({ readaheadBlocks: 4, lockStaleMs: 0 }, fs.core.meta as never, data);
+    const fresh2 = await mount(
+      { readaheadBlocks: 4, lockStaleMs: -1 },
+      fs.core.meta as never,
+      data,
+    );
     mounted.push(fresh2.fs);
     const h = ok(await fresh2.fs.open(ino, 0, rootCtx));
     const fetched: number[] = [];

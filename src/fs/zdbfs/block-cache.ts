@@ -14,6 +14,8 @@ export interface CachedBlock {
   length: number;
   version: number;
   writtenVersion: number;
+  /** `data` is being written by a flush: copy it before modifying (copy on write). */
+  frozen: boolean;
 }
 
 export interface BlockWrite {
@@ -23,9 +25,18 @@ export interface BlockWrite {
 }
 
 const isDirty = (block: CachedBlock): boolean => block.version !== block.writtenVersion;
+const smallestRoomBytes = 4096;
+
+/** Buffer size for `length` bytes: a power of two from 4 KiB up to the block size. */
+function roomFor(length: number): number {
+  let room = smallestRoomBytes;
+  while (room < length && room < blockSizeBytes) room *= 2;
+  return room;
+}
 
 export class BlockCache {
   readonly #blocks = new Map<string, CachedBlock>();
+  readonly #dirtyByIno = new Map<number, Set<CachedBlock>>();
   readonly #cleanBytesMax: number;
   #dirtyCount = 0;
   #cleanBytes = 0;
@@ -56,33 +67,52 @@ export class BlockCache {
   insertClean(ino: number, index: number, data: Uint8Array): CachedBlock {
     const existing = this.#blocks.get(`${ino}:${index}`);
     if (existing !== undefined) return existing;
-    const block = { ino, index, data, length: data.length, version: 0, writtenVersion: 0 };
+    const block = {
+      ino,
+      index,
+      data,
+      length: data.length,
+      version: 0,
+      writtenVersion: 0,
+      frozen: false,
+    };
     this.#blocks.set(`${ino}:${index}`, block);
     this.#cleanBytes += data.length;
     this.#evictClean();
     return block;
   }
 
-  /** The block ready to be modified: full-size buffer, counted dirty. */
-  dirty(ino: number, index: number, base: Uint8Array | null): CachedBlock {
-    let block = this.#blocks.get(`${ino}:${index}`);
+  /**
+   * The block ready to be modified, with room for at least `minLength` bytes (buffers grow by
+   * doubling up to blockSizeBytes, so small files stay small), counted dirty.
+   */
+  dirty(ino: number, index: number, base: Uint8Array | null, minLength: number): CachedBlock {
+    const id = `${ino}:${index}`;
+    let block = this.#blocks.get(id);
     if (block === undefined) {
-      block = { ino, index, data: new Uint8Array(0), length: 0, version: 0, writtenVersion: 0 };
-      this.#blocks.set(`${ino}:${index}`, block);
-      block.data = new Uint8Array(blockSizeBytes);
-      if (base !== null) {
-        block.data.set(base.subarray(0, blockSizeBytes));
-        block.length = Math.min(base.length, blockSizeBytes);
-      }
-    } else if (block.data.length < blockSizeBytes) {
+      const data = new Uint8Array(roomFor(Math.max(minLength, base?.length ?? 0)));
+      if (base !== null) data.set(base.subarray(0, blockSizeBytes));
+      const length = Math.min(base?.length ?? 0, blockSizeBytes);
+      block = { ino, index, data, length, version: 0, writtenVersion: 0, frozen: false };
+      this.#blocks.set(id, block);
+    } else {
       if (!isDirty(block)) this.#cleanBytes -= block.data.length;
-      const full = new Uint8Array(blockSizeBytes);
-      full.set(block.data);
-      block.data = full;
-    } else if (!isDirty(block)) {
-      this.#cleanBytes -= block.data.length;
+      if (block.data.length < minLength || block.frozen) {
+        const copy = new Uint8Array(roomFor(Math.max(minLength, block.length)));
+        copy.set(block.data.subarray(0, block.length));
+        block.data = copy;
+        block.frozen = false;
+      }
     }
-    if (!isDirty(block)) this.#dirtyCount++;
+    if (!isDirty(block)) {
+      this.#dirtyCount++;
+      let set = this.#dirtyByIno.get(ino);
+      if (set === undefined) {
+        set = new Set();
+        this.#dirtyByIno.set(ino, set);
+      }
+      set.add(block);
+    }
     block.version++;
     return block;
   }
@@ -92,9 +122,16 @@ export class BlockCache {
     const id = `${ino}:${index}`;
     const block = this.#blocks.get(id);
     if (block === undefined) return;
-    if (isDirty(block)) this.#dirtyCount--;
+    if (isDirty(block)) this.#forgetDirty(block);
     else this.#cleanBytes -= block.data.length;
     this.#blocks.delete(id);
+  }
+
+  #forgetDirty(block: CachedBlock): void {
+    this.#dirtyCount--;
+    const set = this.#dirtyByIno.get(block.ino);
+    set?.delete(block);
+    if (set?.size === 0) this.#dirtyByIno.delete(block.ino);
   }
 
   /** Cached blocks of `ino` (for truncate and delete). */
@@ -105,9 +142,12 @@ export class BlockCache {
   /** Copies of the dirty blocks (of one inode, or all), to be written by the caller. */
   snapshotDirty(ino?: number): BlockWrite[] {
     const writes: BlockWrite[] = [];
-    for (const block of this.#blocks.values()) {
-      if (!isDirty(block) || (ino !== undefined && block.ino !== ino)) continue;
-      writes.push({ block, version: block.version, bytes: block.data.slice(0, block.length) });
+    const sets = ino === undefined ? [...this.#dirtyByIno.values()] : [this.#dirtyByIno.get(ino)];
+    for (const set of sets) {
+      for (const block of set ?? []) {
+        block.frozen = true;
+        writes.push({ block, version: block.version, bytes: block.data.subarray(0, block.length) });
+      }
     }
     return writes;
   }
@@ -119,8 +159,8 @@ export class BlockCache {
       if (!isDirty(block) || write.version !== block.version) continue;
       if (this.#blocks.get(`${block.ino}:${block.index}`) !== block) continue;
       block.writtenVersion = block.version;
-      this.#dirtyCount--;
-      block.data = write.bytes;
+      block.frozen = false;
+      this.#forgetDirty(block);
       this.#cleanBytes += block.data.length;
       assert(this.#dirtyCount >= 0, "dirty block count went negative");
     }

@@ -66,6 +66,8 @@ export class FsCore {
   };
   nextIno = 0;
   nextFh = 1;
+  /** Called before a commit writes anything (the mount lock check). */
+  beforeWrite: () => Promise<void> = async () => {};
 
   constructor(options: ResolvedOptions) {
     this.meta = options.meta;
@@ -99,6 +101,10 @@ export class FsCore {
   /** Write all dirty state in crash-safe order (no sync). */
   commit(): Promise<void> {
     return this.commitLock.run(async () => {
+      if (this.blocks.dirtyBytes === 0 && this.records.dirtyCount === 0) {
+        if (this.blockDeletes.size === 0) return;
+      }
+      await this.beforeWrite();
       const blockWrites = this.blocks.snapshotDirty();
       const meta = this.records.snapshot();
       const deletes = [...this.blockDeletes.values()];

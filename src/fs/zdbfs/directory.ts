@@ -110,8 +110,10 @@ function rankAt(page: DirPage, position: number): number {
 
 /** Whether one more name with this hash fits (the cookie rank is bounded). */
 export function canInsert(found: DirSlot): boolean {
+  const entries = found.page.entries;
   let same = 0;
-  for (const e of found.page.entries) if (e.hash === found.hash) same++;
+  for (let i = found.position - 1; i >= 0 && entries[i]?.hash === found.hash; i--) same++;
+  for (let i = found.position; i < entries.length && entries[i]?.hash === found.hash; i++) same++;
   return same + 1 < hashCollisionsMax;
 }
 

@@ -85,8 +85,14 @@ async function partialBases(core: FsCore, ino: number, indexes: number[]) {
 }
 
 /** Make a block dirty (present, in the bitmap, counted) and return it. Synchronous. */
-function dirtyBlock(core: FsCore, inode: Inode, index: number, base: Uint8Array | null) {
-  const block = core.blocks.dirty(inode.ino, index, base);
+function dirtyBlock(
+  core: FsCore,
+  inode: Inode,
+  index: number,
+  base: Uint8Array | null,
+  minLength: number,
+) {
+  const block = core.blocks.dirty(inode.ino, index, base, minLength);
   core.cancelBlockDelete(inode.ino, index);
   if (setBlock(core.records, inode.ino, index, true)) {
     inode.blockCount++;
@@ -115,10 +121,10 @@ export async function writeData(
   for (let i = first; i <= last; i++) if (!hasBlock(core.records, inode.ino, i)) fresh++;
   if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes) return -Errno.ENOSPC;
   for (let index = first; index <= last; index++) {
-    const block = dirtyBlock(core, inode, index, bases.get(index) ?? null);
     const blockStart = index * bs;
     const from = Math.max(offset, blockStart);
     const to = Math.min(end, blockStart + bs);
+    const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, to - blockStart);
     block.data.set(data.subarray(from - offset, to - offset), from - blockStart);
     block.length = Math.max(block.length, to - blockStart);
   }
@@ -134,8 +140,8 @@ async function zeroInBlock(core: FsCore, inode: Inode, index: number, from: numb
   await loadBitmapRange(core, inode.ino, index, index);
   if (!hasBlock(core.records, inode.ino, index)) return;
   const bases = await partialBases(core, inode.ino, [index]);
-  const block = dirtyBlock(core, inode, index, bases.get(index) ?? null);
-  block.data.fill(0, from, to);
+  const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, 0);
+  block.data.fill(0, from, Math.min(to, block.data.length));
   if (block.length <= to) block.length = Math.min(block.length, from);
 }
 

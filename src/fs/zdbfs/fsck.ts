@@ -79,9 +79,9 @@ async function scanAll(ns: ZdbNamespace, visit: (key: Uint8Array) => void): Prom
 }
 
 function addTo(map: Map<number, Set<number>>, ino: number, index: number): void {
-  let set = map.get(ino);
-  if (set === undefined) map.set(ino, (set = new Set()));
+  const set = map.get(ino) ?? new Set<number>();
   set.add(index);
+  map.set(ino, set);
 }
 
 async function scanMeta(meta: ZdbNamespace): Promise<KeySets> {

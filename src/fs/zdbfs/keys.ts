@@ -61,7 +61,9 @@ export const blockKey = (ino: number, block: number): Uint8Array =>
 
 /** A key as a Map key (one char per byte). */
 export function keyString(key: Uint8Array): string {
-  return String.fromCharCode(...key);
+  let id = "";
+  for (let i = 0; i < key.length; i++) id += String.fromCharCode(key[i] ?? 0);
+  return id;
 }
 
 /** Parse a key with an inode number (and optional u32 index), or null when it is not one. */

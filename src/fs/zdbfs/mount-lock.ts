@@ -37,6 +37,7 @@ function pidAlive(pid: number): boolean {
 }
 
 const encoder = new TextEncoder();
+const heartbeatMsMin = 1000;
 const decoder = new TextDecoder();
 
 export class MountLock {
@@ -76,7 +77,8 @@ export class MountLock {
     if (check?.owner !== this.#record.owner) {
       throw qssError("UNAVAILABLE", `Cannot mount: lost the mount lock of ${this.#ns.name}`);
     }
-    this.#timer = setInterval(() => void this.#write().catch(() => {}), this.#options.staleMs / 3);
+    const heartbeatMs = Math.max(heartbeatMsMin, this.#options.staleMs / 3);
+    this.#timer = setInterval(() => void this.#write().catch(() => {}), heartbeatMs);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
@@ -99,6 +101,19 @@ export class MountLock {
     } catch {
       return null;
     }
+  }
+
+  /** Throw QssError UNAVAILABLE when another mount has taken the lock over (before writing). */
+  async verify(): Promise<void> {
+    const held = await this.read();
+    if (held?.owner === this.#record.owner) return;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    const who = held === null ? "nobody (lock record deleted)" : `pid ${held.pid} on host ${held.host}`;
+    throw qssError(
+      "UNAVAILABLE",
+      `Cannot write: the mount lock of namespace ${this.#ns.name} is now held by ${who}`,
+    );
   }
 
   async release(): Promise<void> {

@@ -11,6 +11,7 @@ import { keyString } from "./keys.ts";
 export const Phase = { superblock: 0, node: 1, dirPage: 2, dirIndex: 3, remove: 4 } as const;
 export type PhaseValue = (typeof Phase)[keyof typeof Phase];
 export const phaseCount = 5;
+const reorderIntervalMs = 1000;
 
 interface CachedRecord {
   key: Uint8Array;
@@ -64,9 +65,10 @@ export class RecordCache {
 
   /** The cached value (null = known absent), or undefined when not cached. */
   peek<T>(key: Uint8Array): T | null | undefined {
-    const record = this.#records.get(keyString(key));
+    const id = keyString(key);
+    const record = this.#records.get(id);
     if (record === undefined) return undefined;
-    record.lastUseMs = Date.now();
+    this.#touch(id, record);
     return record.value as T | null;
   }
 
@@ -74,7 +76,7 @@ export class RecordCache {
     const id = keyString(key);
     const cached = this.#records.get(id);
     if (cached !== undefined) {
-      cached.lastUseMs = Date.now();
+      this.#touch(id, cached);
       return cached.value as T | null;
     }
     const pending = this.#loading.get(id);
@@ -103,6 +105,19 @@ export class RecordCache {
       lastUseMs: Date.now(),
     });
     return value;
+  }
+
+  /**
+   * Note a use; at most once a second, move the record to the young end of the map (the map
+   * order is a coarse LRU order; moving on every use costs more than it saves).
+   */
+  #touch(id: string, record: CachedRecord): void {
+    const nowMs = Date.now();
+    if (nowMs - record.lastUseMs > reorderIntervalMs) {
+      this.#records.delete(id);
+      this.#records.set(id, record);
+    }
+    record.lastUseMs = nowMs;
   }
 
   /** Store `value` under `key` (written at the next commit, in `phase`). */
@@ -135,7 +150,7 @@ export class RecordCache {
     record.encode = encode;
     record.phase = phase;
     record.version++;
-    record.lastUseMs = Date.now();
+    this.#touch(id, record);
   }
 
   /** Encode every dirty record now; the writes are done by the caller in phase order. */
@@ -166,17 +181,16 @@ export class RecordCache {
     }
   }
 
-  /** Drop clean, not recently used records beyond the bound. */
+  /** Drop clean, not recently used records beyond the bound, oldest first. */
   evict(): void {
     let excess = this.#records.size - this.#options.recordsMax;
     if (excess <= 0) return;
     const youngestMs = Date.now() - this.#options.evictAgeMs;
-    const candidates = [...this.#records.entries()]
-      .filter(([, r]) => r.version === r.writtenVersion && r.lastUseMs < youngestMs)
-      .sort((a, b) => a[1].lastUseMs - b[1].lastUseMs);
-    for (const [id] of candidates) {
-      if (excess-- <= 0) break;
+    for (const [id, record] of this.#records) {
+      if (excess <= 0) break;
+      if (record.lastUseMs >= youngestMs || record.version !== record.writtenVersion) continue;
       this.#records.delete(id);
+      excess--;
     }
   }
 }

@@ -56,6 +56,7 @@ export class ZdbFs implements FileSystemOperations {
 
   async init(): Promise<void> {
     await this.#lock.acquire();
+    this.core.beforeWrite = () => this.#lock.verify();
     try {
       this.orphansCleaned = await openState(this.core);
     } catch (error) {
@@ -92,6 +93,13 @@ export class ZdbFs implements FileSystemOperations {
     }
   }
 
+  /** Mutating operations wait for a flush when dirty metadata passes its bound. */
+  async #mutating<T>(operation: () => Promise<T | number>): Promise<T | number> {
+    const result = await guard(operation);
+    if (this.core.needsFlush()) await this.core.commit().catch(() => {});
+    return result;
+  }
+
   /** syncfs: everything written so far becomes durable. */
   syncfs(): Promise<number> {
     return guard(() => this.core.syncAll().then(() => 0));
@@ -105,7 +113,7 @@ export class ZdbFs implements FileSystemOperations {
     return guard(() => Node.getattr(this.core, ino));
   }
   setattr(ino: number, changes: SetattrChanges, ctx: RequestContext): Result<AttrReply> {
-    return guard(() => Node.setattr(this.core, ino, changes, ctx));
+    return this.#mutating(() => Node.setattr(this.core, ino, changes, ctx));
   }
   readlink(ino: number, _ctx: RequestContext): Result<Uint8Array> {
     return guard(() => Node.readlink(this.core, ino));
@@ -118,19 +126,19 @@ export class ZdbFs implements FileSystemOperations {
     umask: number,
     ctx: RequestContext,
   ): Result<Entry> {
-    return guard(() => Names.mknod(this.core, parent, name, mode, rdev, umask, ctx));
+    return this.#mutating(() => Names.mknod(this.core, parent, name, mode, rdev, umask, ctx));
   }
   mkdir(parent: number, name: Uint8Array, mode: number, umask: number, ctx: RequestContext) {
-    return guard(() => Names.mkdir(this.core, parent, name, mode, umask, ctx));
+    return this.#mutating(() => Names.mkdir(this.core, parent, name, mode, umask, ctx));
   }
   unlink(parent: number, name: Uint8Array, ctx: RequestContext): Result<0> {
-    return guard(() => Names.unlink(this.core, parent, name, ctx));
+    return this.#mutating(() => Names.unlink(this.core, parent, name, ctx));
   }
   rmdir(parent: number, name: Uint8Array, ctx: RequestContext): Result<0> {
-    return guard(() => Names.rmdir(this.core, parent, name, ctx));
+    return this.#mutating(() => Names.rmdir(this.core, parent, name, ctx));
   }
   symlink(parent: number, name: Uint8Array, target: Uint8Array, ctx: RequestContext) {
-    return guard(() => Names.symlink(this.core, parent, name, target, ctx));
+    return this.#mutating(() => Names.symlink(this.core, parent, name, target, ctx));
   }
   rename(
     parent: number,
@@ -140,10 +148,12 @@ export class ZdbFs implements FileSystemOperations {
     flags: number,
     ctx: RequestContext,
   ): Result<0> {
-    return guard(() => rename(this.core, { parent, name, newParent, newName, flags, ctx }));
+    return this.#mutating(() =>
+      rename(this.core, { parent, name, newParent, newName, flags, ctx }),
+    );
   }
   link(ino: number, newParent: number, newName: Uint8Array, ctx: RequestContext): Result<Entry> {
-    return guard(() => Names.link(this.core, ino, newParent, newName, ctx));
+    return this.#mutating(() => Names.link(this.core, ino, newParent, newName, ctx));
   }
   open(ino: number, flags: number, ctx: RequestContext): Result<OpenReply> {
     return guard(() => File.open(this.core, ino, flags, ctx));
@@ -156,7 +166,7 @@ export class ZdbFs implements FileSystemOperations {
     umask: number,
     ctx: RequestContext,
   ): Result<CreateReply> {
-    return guard(() => File.create(this.core, parent, name, mode, flags, umask, ctx));
+    return this.#mutating(() => File.create(this.core, parent, name, mode, flags, umask, ctx));
   }
   /** O_TMPFILE (FUSE_TMPFILE, opcode 51): not yet in FileSystemOperations nor the wire. */
   tmpfile(
@@ -166,7 +176,7 @@ export class ZdbFs implements FileSystemOperations {
     umask: number,
     ctx: RequestContext,
   ): Result<CreateReply> {
-    return guard(() => File.tmpfile(this.core, parent, mode, flags, umask, ctx));
+    return this.#mutating(() => File.tmpfile(this.core, parent, mode, flags, umask, ctx));
   }
   read(ino: number, fh: number, offset: number, size: number, _ctx: RequestContext) {
     return guard(() => File.read(this.core, ino, fh, offset, size));
@@ -251,7 +261,7 @@ export class ZdbFs implements FileSystemOperations {
     return guard(() => Node.access(this.core, ino, mask, ctx) as Result<0>);
   }
   setxattr(ino: number, name: Uint8Array, value: Uint8Array, flags: number, ctx: RequestContext) {
-    return guard(() => Xattr.setxattr(this.core, ino, name, value, flags, ctx));
+    return this.#mutating(() => Xattr.setxattr(this.core, ino, name, value, flags, ctx));
   }
   getxattr(ino: number, name: Uint8Array, ctx: RequestContext): Result<Uint8Array> {
     return guard(() => Xattr.getxattr(this.core, ino, name, ctx));
@@ -260,7 +270,7 @@ export class ZdbFs implements FileSystemOperations {
     return guard(() => Xattr.listxattr(this.core, ino, ctx));
   }
   removexattr(ino: number, name: Uint8Array, ctx: RequestContext): Result<0> {
-    return guard(() => Xattr.removexattr(this.core, ino, name, ctx));
+    return this.#mutating(() => Xattr.removexattr(this.core, ino, name, ctx));
   }
 }
 
