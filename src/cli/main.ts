@@ -5,6 +5,7 @@
  */
 import { defineCommand, runMain } from "citty";
 import { buildInfo, formatBuildInfo } from "../platform/build-info.ts";
+import { fsckCommand } from "./fsck.ts";
 import { keygenCommand } from "./keygen.ts";
 import { mountCommand } from "./mount.ts";
 import { umountCommand } from "./umount.ts";
@@ -25,6 +26,7 @@ export const main = defineCommand({
     umount: umountCommand,
     zdb: zdbCommand,
     keygen: keygenCommand,
+    fsck: fsckCommand,
   },
 });
 

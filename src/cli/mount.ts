@@ -1,24 +1,52 @@
 /**
- * `qss mount [--memory] <path>`: mount a qss filesystem and serve it in the foreground until
- * it is unmounted (`qss umount <path>`, SIGINT/SIGTERM, or `umount`). `--memory` selects the
- * in-memory filesystem; the 0-db filesystem will become the default mode (see `openFilesystem`).
+ * `qss mount <path>`: mount the qss filesystem and serve it in the foreground until it is
+ * unmounted (`qss umount <path>`, SIGINT/SIGTERM, or `umount`). By default the filesystem lives
+ * in the embedded 0-db under the state directory; `--zdb` puts it on a remote 0-db instead;
+ * `--memory` serves the in-memory filesystem (demos, measuring the protocol layer).
  */
 import { defineCommand } from "citty";
 import { isQssError, qssError } from "../base/errors.ts";
 import { MemoryFileSystem } from "../fs/memory/memory-fs.ts";
 import type { FileSystemOperations } from "../fs/operations.ts";
+import { defaultStateDir, openZdbFs } from "../fs/zdbfs/open.ts";
 import { serveFilesystem } from "../fuse/serve.ts";
+import { parseInteger, parseSizeBytes } from "./parse.ts";
 
 interface MountArgs {
   memory: boolean;
+  state?: string;
+  zdb?: string;
+  "meta-ns": string;
+  "data-ns": string;
+  size: string;
+  "flush-interval": string;
 }
 
-/** Which filesystem to serve. The 0-db mode plugs in here as the default. */
-async function openFilesystem(args: MountArgs): Promise<FileSystemOperations> {
+interface OpenedFilesystem {
+  fs: FileSystemOperations;
+  description: string;
+  close(): Promise<void>;
+}
+
+/** Which filesystem to serve: the 0-db one by default, the in-memory one with --memory. */
+async function openFilesystem(args: MountArgs): Promise<OpenedFilesystem> {
   if (args.memory) {
-    return new MemoryFileSystem({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    const fs = new MemoryFileSystem({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    return { fs, description: "in-memory filesystem (nothing is kept)", close: async () => {} };
   }
-  throw qssError("USAGE", "Cannot mount: only --memory is available in this build");
+  const capacityBytes = parseSizeBytes(args.size, "--size");
+  const flushIntervalMs = parseInteger(args["flush-interval"], "--flush-interval", 1, 3600) * 1000;
+  const stateDir = args.state ?? defaultStateDir();
+  const opened = await openZdbFs({
+    ...(args.zdb === undefined ? { stateDir } : { zdbUrl: args.zdb }),
+    metaNamespace: args["meta-ns"],
+    dataNamespace: args["data-ns"],
+    // Passwords come from the environment, never from argv (visible to every user in ps).
+    namespacePassword: process.env.QSS_NS_PASSWORD,
+    adminPassword: process.env.QSS_ZDB_ADMIN,
+    fs: { capacityBytes, flushIntervalMs },
+  });
+  return opened;
 }
 
 export const mountCommand = defineCommand({
@@ -30,6 +58,24 @@ export const mountCommand = defineCommand({
       required: true,
     },
     memory: { type: "boolean", description: "Serve the in-memory filesystem", default: false },
+    state: {
+      type: "string",
+      description:
+        "State directory of the embedded 0-db (default /var/lib/qss as root, else ~/.local/share/qss)",
+    },
+    zdb: {
+      type: "string",
+      description:
+        "Keep the filesystem on a remote 0-db: tcp://host:port or unix:///path (passwords: env QSS_NS_PASSWORD, QSS_ZDB_ADMIN)",
+    },
+    "meta-ns": { type: "string", description: "Namespace of the metadata", default: "qss-meta" },
+    "data-ns": { type: "string", description: "Namespace of the file blocks", default: "qss-data" },
+    size: { type: "string", description: "Capacity reported by statfs", default: "10G" },
+    "flush-interval": {
+      type: "string",
+      description: "Seconds after which unsynced writes are made durable",
+      default: "5",
+    },
     "allow-other": {
       type: "boolean",
       description: "Let other users in (allow_other)",
@@ -56,16 +102,15 @@ export const mountCommand = defineCommand({
   },
   async run({ args }) {
     try {
-      const fs = await openFilesystem({ memory: args.memory });
-      const readers = Number.parseInt(args.readers, 10);
-      if (!(readers >= 1 && readers <= 64)) throw qssError("USAGE", "--readers must be 1…64");
+      const readers = parseInteger(args.readers, "--readers", 1, 64);
       const readMode = args["read-mode"];
       if (readMode !== "poll" && readMode !== "workers") {
         throw qssError("USAGE", "--read-mode must be poll or workers");
       }
       const spinMs = Number(args["spin-ms"]);
       if (!(spinMs >= 0 && spinMs <= 10)) throw qssError("USAGE", "--spin-ms must be 0…10");
-      const served = await serveFilesystem(fs, {
+      const opened = await openFilesystem(args);
+      const served = await serveFilesystem(opened.fs, {
         mountPoint: args.path,
         allowOther: args["allow-other"],
         defaultPermissions: args["default-permissions"],
@@ -74,18 +119,22 @@ export const mountCommand = defineCommand({
         readerCount: readers,
         readMode,
         spinMs,
+      }).catch(async (error) => {
+        await opened.close();
+        throw error;
       });
       const stop = (): void => {
         served.unmount().catch((error) => console.error(`qss mount: ${String(error)}`));
       };
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
-      console.log(`qss: mounted at ${served.mountPoint}`);
+      console.log(`qss: mounted ${opened.description} at ${served.mountPoint}`);
       if (process.env.QSS_FUSE_COUNT_OPCODES === "1") served.session.opcodeCounts = [];
       const result = await served.closed;
       const counts = served.session.opcodeCounts;
       if (counts !== undefined)
         console.error(JSON.stringify(Object.entries(counts).filter(([, n]) => n)));
+      await opened.close();
       if (result.error !== undefined) throw qssError("IO", `FUSE session failed: ${result.error}`);
       console.log(`qss: unmounted ${served.mountPoint}`);
       process.exit(0);

@@ -39,6 +39,7 @@ export class ZdbFs implements FileSystemOperations {
   readonly #lock: MountLock;
   #timer: ReturnType<typeof setInterval> | null = null;
   #flushing = false;
+  #opened = false;
   /** Errors of background flushes (kept for diagnostics; the next flush retries). */
   lastFlushError: unknown = null;
   orphansCleaned = 0;
@@ -54,11 +55,14 @@ export class ZdbFs implements FileSystemOperations {
     });
   }
 
+  /** Idempotent: `qss mount` opens the filesystem before mounting, the FUSE INIT asks again. */
   async init(): Promise<void> {
+    if (this.#opened) return;
     await this.#lock.acquire();
     this.core.beforeWrite = () => this.#lock.verify();
     try {
       this.orphansCleaned = await openState(this.core);
+      this.#opened = true;
     } catch (error) {
       await this.#lock.release().catch(() => {});
       throw error;
@@ -83,7 +87,10 @@ export class ZdbFs implements FileSystemOperations {
     }
   }
 
+  /** Idempotent: the FUSE DESTROY and the closing of the mount may both call it. */
   async destroy(): Promise<void> {
+    if (!this.#opened) return;
+    this.#opened = false;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     try {

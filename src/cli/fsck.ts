@@ -1,0 +1,60 @@
+/**
+ * `qss fsck`: read-only consistency check of a 0-db filesystem. Exit 0 when consistent,
+ * 1 when it found problems, 2 on bad usage.
+ */
+import { defineCommand } from "citty";
+import { isQssError } from "../base/errors.ts";
+import { fsck } from "../fs/zdbfs/fsck.ts";
+import { defaultStateDir, openStorage } from "../fs/zdbfs/open.ts";
+
+const problemsShownMax = 50;
+
+export const fsckCommand = defineCommand({
+  meta: {
+    name: "fsck",
+    description: "Check a qss filesystem for orphans and dangling entries (read-only)",
+  },
+  args: {
+    state: {
+      type: "string",
+      description: "State directory of the embedded 0-db (default as for mount)",
+    },
+    zdb: { type: "string", description: "Remote 0-db: tcp://host:port or unix:///path" },
+    "meta-ns": { type: "string", description: "Namespace of the metadata", default: "qss-meta" },
+    "data-ns": { type: "string", description: "Namespace of the file blocks", default: "qss-data" },
+    json: { type: "boolean", description: "Print the whole report as JSON", default: false },
+  },
+  async run({ args }) {
+    let exitCode = 0;
+    try {
+      const storage = await openStorage({
+        ...(args.zdb === undefined
+          ? { stateDir: args.state ?? defaultStateDir() }
+          : { zdbUrl: args.zdb }),
+        metaNamespace: args["meta-ns"],
+        dataNamespace: args["data-ns"],
+        namespacePassword: process.env.QSS_NS_PASSWORD,
+      });
+      try {
+        const report = await fsck(storage.meta, storage.data);
+        if (args.json) console.log(JSON.stringify(report));
+        const counts = `${report.inodes} inodes, ${report.directories} directories, ${report.entries} entries, ${report.blocks} blocks`;
+        for (const problem of report.problems.slice(0, problemsShownMax)) {
+          console.log(`${problem.kind} inode ${problem.ino}: ${problem.detail}`);
+        }
+        if (report.problems.length > problemsShownMax) {
+          console.log(`… and ${report.problems.length - problemsShownMax} more`);
+        }
+        const verdict = report.clean ? "consistent" : `${report.problems.length} problems`;
+        console.log(`qss fsck: ${storage.description}: ${counts}: ${verdict}`);
+        exitCode = report.clean ? 0 : 1;
+      } finally {
+        await storage.close();
+      }
+    } catch (error) {
+      console.error(`qss fsck: ${isQssError(error) ? error.message : String(error)}`);
+      exitCode = isQssError(error, "USAGE") ? 2 : 1;
+    }
+    process.exit(exitCode);
+  },
+});
