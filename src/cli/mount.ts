@@ -128,7 +128,7 @@ export const mountCommand = defineCommand({
       };
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
-      console.log(`qss: mounted ${opened.description} at ${served.mountPoint}`);
+      console.log(`qss: mounted at ${served.mountPoint} (${opened.description})`);
       if (process.env.QSS_FUSE_COUNT_OPCODES === "1") served.session.opcodeCounts = [];
       const result = await served.closed;
       const counts = served.session.opcodeCounts;

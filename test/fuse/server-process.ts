@@ -43,6 +43,8 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
 
 export function spawnServer(mountDir: string, extraArgs: string[] = []) {
   return spawn([process.execPath, cliPath, "mount", ...extraArgs, mountDir], {
+    // Explicitly the current environment: Bun.spawn may not see later process.env changes.
+    env: { ...process.env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
