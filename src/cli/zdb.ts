@@ -86,5 +86,10 @@ export const zdbCommand = defineCommand({
     };
     process.on("SIGINT", shutdown);
     process.on("SIGTERM", shutdown);
+    process.on("uncaughtException", (error) => {
+      log(`[-] fatal: ${String(error)}`);
+      daemon.engine.hooks.fire("crash", []);
+      setTimeout(() => process.exit(1), 100);
+    });
   },
 });

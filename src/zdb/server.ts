@@ -15,8 +15,10 @@ import { type ServerContext, Session } from "./server-session.ts";
 const queuedRequestsMax = 256;
 /** Reply bytes pending on a socket before its reads are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
-/** Reply pieces are merged into writes of up to this size; bigger pieces go out uncopied. */
-const mergeBytesMax = 16 * 1024;
+/** Reply pieces are merged (copied) into writes of up to this size: fewer socket writes. */
+const mergeBytesMax = 256 * 1024;
+/** Pieces this big are written as they are (a copy would cost more than the extra write). */
+const soloBytesMin = 64 * 1024;
 
 export interface ServerOptions {
   engine: Engine;
@@ -82,6 +84,8 @@ export class ZdbServer {
     this.sockets.add(socket);
     socket.setNoDelay?.(true);
     const session = new Session(this.nextSessionId++, this.context.adminPassword === null);
+    // A protected default namespace (password set, e.g. --protect) starts read-only.
+    session.writable = this.context.engine.namespace("default")?.properties.password == null;
     const connection = new Connection(socket, session, this.context);
     socket.on("data", (chunk: Buffer) => connection.onData(chunk));
     socket.on("drain", () => connection.onDrain());
@@ -102,6 +106,17 @@ export class ZdbServer {
     );
     if (this.options.socketPath !== undefined) fs.rmSync(this.options.socketPath, { force: true });
   }
+}
+
+/** Copy parts into one buffer (cheaper than Buffer.concat here). */
+function merge(parts: Uint8Array[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function flushStores(context: ServerContext): void {
@@ -222,14 +237,12 @@ class Connection {
     const emit = () => {
       if (runBytes === 0) return;
       ok =
-        this.socket.write(
-          run.length === 1 ? (run[0] as Uint8Array) : Buffer.concat(run, runBytes),
-        ) && ok;
+        this.socket.write(run.length === 1 ? (run[0] as Uint8Array) : merge(run, runBytes)) && ok;
       run = [];
       runBytes = 0;
     };
     for (const part of parts) {
-      if (part.length >= mergeBytesMax) {
+      if (part.length >= soloBytesMin) {
         emit();
         ok = this.socket.write(part) && ok;
         continue;
@@ -268,7 +281,7 @@ class Connection {
     this.context.stats.networkTxBytes += total;
     let ok = true;
     if (parts.length === 1) ok = this.socket.write(parts[0] as Uint8Array);
-    else if (total <= mergeBytesMax) ok = this.socket.write(Buffer.concat(parts, total));
+    else if (total <= soloBytesMin) ok = this.socket.write(merge(parts, total));
     else ok = this.writeLarge(parts);
     if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
   }

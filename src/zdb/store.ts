@@ -8,6 +8,7 @@ import { assert } from "../base/assert.ts";
 import { crc32c } from "./crc32c.ts";
 import { MissingDataError, replyText, zdbError } from "./errors.ts";
 import {
+  allocateBuffer,
   ClosedFileCache,
   dataPath,
   fileSize,
@@ -183,7 +184,7 @@ export class Store {
     const fd = this.dataFdOf(s.dataId[slot] as number);
     const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
     const length = s.payloadBytes[slot] as number;
-    const buffer = Buffer.allocUnsafe(length + 2 * room);
+    const buffer = allocateBuffer(length + 2 * room);
     const payload = buffer.subarray(room, room + length);
     if (readInto(fd, payload, start) !== length) throw zdbError("IO", replyText.internal);
     return payload;

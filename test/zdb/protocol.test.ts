@@ -223,3 +223,27 @@ describe("limits and malformed input", () => {
     expect((await redis.getBuffer("huge"))?.equals(value)).toBe(true);
   });
 });
+
+describe("--protect", () => {
+  test("the default namespace is read-only until SELECT with the admin password", async () => {
+    const protectedDir = tempDir("qss-zdb-protect-");
+    const server = await startTestServer(protectedDir, { protect: true });
+    const redis = new Redis({
+      port: server.port,
+      host: "127.0.0.1",
+      protocol: 2,
+      lazyConnect: true,
+    });
+    try {
+      await redis.connect();
+      expect(await redis.ping()).toBe("PONG");
+      await expect(redis.call("SET", ["k", "v"])).rejects.toThrow("Namespace is in read-only mode");
+      expect(await redis.call("SELECT", ["default", "admin-test"])).toBe("OK");
+      expect(await redis.call("SET", ["k", "v"])).toBe("k");
+    } finally {
+      redis.disconnect();
+      await server.stop();
+      removeDir(protectedDir);
+    }
+  });
+});
