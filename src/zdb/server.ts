@@ -65,7 +65,7 @@ export class ZdbServer {
         server.listen(this.options.port, this.options.host ?? "::", () => resolve());
       });
       port = (server.address() as net.AddressInfo).port;
-      this.servers.push(server);
+      this.watchErrors(server);
     }
     if (this.options.socketPath !== undefined) {
       fs.rmSync(this.options.socketPath, { force: true });
@@ -74,9 +74,15 @@ export class ZdbServer {
         server.once("error", reject);
         server.listen(this.options.socketPath, () => resolve());
       });
-      this.servers.push(server);
+      this.watchErrors(server);
     }
     return port;
+  }
+
+  /** After listening, errors (EMFILE on accept, ...) are logged, never fatal. */
+  private watchErrors(server: net.Server): void {
+    server.on("error", (error) => this.options.log?.(`[-] server: ${String(error)}`));
+    this.servers.push(server);
   }
 
   private accept(socket: net.Socket): void {
