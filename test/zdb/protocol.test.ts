@@ -194,6 +194,31 @@ describe("ioredis (RESP2)", () => {
   });
 });
 
+test("2000 idle connections do not stop others from being served", async () => {
+  const idle: net.Socket[] = [];
+  try {
+    await Promise.all(
+      Array.from(
+        { length: 2000 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect(daemon.port, "127.0.0.1", () => resolve());
+            socket.on("error", () => resolve());
+            idle.push(socket);
+          }),
+      ),
+    );
+    // Half of them hold a partial request.
+    for (const socket of idle.slice(0, 1000)) socket.write("*2\r\n$3\r\nGET\r\n$5\r\nab");
+    const redis = client();
+    await redis.connect();
+    expect(await redis.ping()).toBe("PONG");
+    expect(await redis.call("SET", ["busy", "yes"])).toBe("busy");
+  } finally {
+    for (const socket of idle) socket.destroy();
+  }
+}, 20_000);
+
 describe("redis-cli", () => {
   test("commands through the reference CLI", async () => {
     expect(await redisCli("PING")).toBe("PONG");
