@@ -78,6 +78,7 @@ const set: CommandHandler = (call) => {
   try {
     call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts, true));
     call.context.pendingStores.add(ns.store);
+    call.context.pendingBytes += (call.args[2] as Uint8Array).length;
   } catch (error) {
     return replyError(call.out, error);
   }

@@ -15,6 +15,8 @@ import { type ServerContext, Session } from "./server-session.ts";
 const queuedRequestsMax = 256;
 /** Reply bytes pending on a socket before its reads are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
+/** Buffered SET bytes past which replies (and the stores) are flushed at once. */
+const deferBytesMax = 64 * 1024;
 /** Reply pieces are merged (copied) into writes of up to this size: fewer socket writes. */
 const mergeBytesMax = 256 * 1024;
 /** Pieces this big are written as they are (a copy would cost more than the extra write). */
@@ -51,6 +53,7 @@ export class ZdbServer {
       },
       watchers: new Set(),
       pendingStores: new Set(),
+      pendingBytes: 0,
       scheduledReplies: new Set(),
     };
   }
@@ -128,6 +131,7 @@ function merge(parts: Uint8Array[], total: number): Buffer {
 function flushStores(context: ServerContext): void {
   for (const store of context.pendingStores) store.flushPending();
   context.pendingStores.clear();
+  context.pendingBytes = 0;
 }
 
 function flushTurn(context: ServerContext): void {
@@ -267,6 +271,11 @@ class Connection {
    */
   private flush(): void {
     if (this.out.bytes === 0) return;
+    // Big writes gain nothing from waiting for the end of the turn.
+    if (this.context.pendingBytes >= deferBytesMax) {
+      this.flushNow();
+      return;
+    }
     const scheduled = this.context.scheduledReplies;
     scheduled.add(this);
     if (scheduled.size === 1) setImmediate(() => flushTurn(this.context));

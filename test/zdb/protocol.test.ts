@@ -272,3 +272,29 @@ describe("--protect", () => {
     }
   });
 });
+
+describe("--socket with --dualnet", () => {
+  test("answers on the unix socket and on TCP", async () => {
+    const socketDir = tempDir("qss-zdb-sock-");
+    const socketPath = `${socketDir}/zdb.sock`;
+    const server = await startTestServer(socketDir, { socketPath, dualnet: true });
+    const overUnix = new Redis({ path: socketPath, protocol: 2, lazyConnect: true });
+    const overTcp = new Redis({
+      port: server.port,
+      host: "127.0.0.1",
+      protocol: 2,
+      lazyConnect: true,
+    });
+    try {
+      await overUnix.connect();
+      await overTcp.connect();
+      expect(await overUnix.call("SET", ["u", "1"])).toBe("u");
+      expect(await overTcp.get("u")).toBe("1");
+    } finally {
+      overUnix.disconnect();
+      overTcp.disconnect();
+      await server.stop();
+      removeDir(socketDir);
+    }
+  });
+});
