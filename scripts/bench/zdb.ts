@@ -194,6 +194,12 @@ async function throughput(): Promise<void> {
   const qss = await startQss(qssDir, 19_931);
   const redis = await startRedis(redisDir, 19_932);
   try {
+    // Warm-up (not measured): the JIT of qss and the caches of both servers.
+    for (const server of [qss, redis]) {
+      for (const size of ["4096", "131072"]) {
+        await redisBenchmark(server.port, ["-t", "set,get", "-n", "3000", "-c", "50", "-d", size]);
+      }
+    }
     for (const c of cases()) {
       let qssOps = 0;
       let redisOps = 0;

@@ -70,20 +70,19 @@ describe("ioredis (RESP2)", () => {
     expect(await redis.call("CHECK", ["zz"])).toBeNull();
     expect(Number(await redis.call("KEYTIME", ["a"]))).toBeGreaterThan(1_600_000_000);
     await redis.set("b", "22");
-    const scan = (await redis.callBuffer("SCAN", [])) as [Buffer, [Buffer, number, number][]];
-    expect(scan[1][0]?.[0].toString()).toBe("a");
-    const next = (await redis.callBuffer("SCAN", [scan[0]])) as [
-      Buffer,
-      [Buffer, number, number][],
-    ];
-    expect(next[1][0]?.[0].toString()).toBe("b");
-    expect(next[1][0]?.[1]).toBe(2);
-    await expect(redis.callBuffer("SCAN", [next[0]])).rejects.toThrow("No more data");
-    const rscan = (await redis.callBuffer("RSCAN", [])) as [Buffer, [Buffer, number, number][]];
-    expect(rscan[1][0]?.[0].toString()).toBe("b");
+    type ScanReply = [Buffer, [Buffer, number, number][]];
+    const scan = (await redis.callBuffer("SCAN", [])) as ScanReply;
+    expect(scan[1].map(([key, size]) => [key.toString(), size])).toEqual([
+      ["a", 1],
+      ["b", 2],
+    ]);
+    await expect(redis.callBuffer("SCAN", [scan[0]])).rejects.toThrow("No more data");
+    await expect(redis.callBuffer("SCAN", ["garbage"])).rejects.toThrow("Invalid key format");
+    const rscan = (await redis.callBuffer("RSCAN", [])) as ScanReply;
+    expect(rscan[1].map(([key]) => key.toString())).toEqual(["b", "a"]);
     const cursor = (await redis.callBuffer("KEYCUR", ["a"])) as Buffer;
-    const fromCursor = (await redis.callBuffer("SCAN", [cursor])) as [Buffer, [Buffer][]];
-    expect(fromCursor[1][0]?.[0].toString()).toBe("b");
+    const fromCursor = (await redis.callBuffer("SCAN", [cursor])) as ScanReply;
+    expect(fromCursor[1].map(([key]) => key.toString())).toEqual(["b"]);
     expect(await redis.del("a")).toBe("OK" as unknown as number);
     await expect(redis.del("a")).rejects.toThrow("Key not found");
     expect(await redis.dbsize()).toBe(1);
