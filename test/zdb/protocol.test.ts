@@ -175,6 +175,8 @@ describe("ioredis (RESP2)", () => {
     expect(history[2].toString()).toBe("2");
     const older = (await admin.callBuffer("HISTORY", ["k", history[0]])) as [null, Buffer, Buffer];
     expect(older[2].toString()).toBe("1");
+    expect(await admin.call("RELOAD", ["dirty"])).toBe("OK");
+    expect(await admin.get("k")).toBe("2");
     await expect(admin.callBuffer("HISTORY", ["other", history[0]])).rejects.toThrow(
       "Invalid arguments (invalid key)",
     );
