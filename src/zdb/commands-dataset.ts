@@ -12,7 +12,7 @@ import type { EngineNamespace } from "./engine-namespace.ts";
 import { MissingDataError } from "./errors.ts";
 import { keyBytesMax } from "./limits.ts";
 import { bulkFrameRoomBytes, markFramable } from "./resp.ts";
-import { encodeScanCursor } from "./store.ts";
+import { encodeScanCursor } from "./store-io.ts";
 
 /** The session's namespace (always set: NSDEL refuses the namespace a client is using). */
 function nsOf(call: CommandCall): EngineNamespace | null {
