@@ -12,8 +12,10 @@ function parseSize(text: string, flag: string): number {
 }
 
 function relaunchInBackground(): void {
-  const argv = process.argv.slice(1).filter((arg) => arg !== "--background");
-  const child = spawn(process.argv[0] as string, argv, { detached: true, stdio: "ignore" });
+  // Compiled binary: argv[1] is the embedded entry; from source it is the script to run.
+  const compiled = (process.argv[1] ?? "").startsWith("/$bunfs/");
+  const argv = process.argv.slice(compiled ? 2 : 1).filter((arg) => arg !== "--background");
+  const child = spawn(process.execPath, argv, { detached: true, stdio: "ignore" });
   child.unref();
   console.log(`qss zdb started in background, pid ${child.pid}`);
 }
@@ -86,5 +88,10 @@ export const zdbCommand = defineCommand({
     };
     process.on("SIGINT", shutdown);
     process.on("SIGTERM", shutdown);
+    process.on("uncaughtException", (error) => {
+      log(`[-] fatal: ${String(error)}`);
+      daemon.engine.hooks.fire("crash", []);
+      setTimeout(() => process.exit(1), 100);
+    });
   },
 });

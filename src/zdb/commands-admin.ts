@@ -173,6 +173,17 @@ const select: CommandHandler = (call) => {
   call.out.simple("OK");
 };
 
+/** RELOAD ns (admin): replay the namespace from disk. */
+const reload: CommandHandler = (call) => {
+  if (!adminOnly(call)) return;
+  const name = nameArgument(call);
+  if (name === null) return;
+  return call.context.engine.reload(name).then(
+    () => call.out.simple("OK"),
+    (error) => replyError(call.out, error),
+  );
+};
+
 const flush: CommandHandler = (call) => {
   const ns = call.session.namespace(call.context);
   if (!ns) return call.out.error("Namespace not found");
@@ -231,6 +242,7 @@ export const adminCommands: Record<string, CommandHandler> = {
   NSJUMP: nsjump,
   SELECT: select,
   FLUSH: flush,
+  RELOAD: reload,
   INDEX: index,
   HOOKS: hooks,
 };

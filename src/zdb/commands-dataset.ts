@@ -12,7 +12,7 @@ import type { EngineNamespace } from "./engine-namespace.ts";
 import { MissingDataError } from "./errors.ts";
 import { keyBytesMax } from "./limits.ts";
 import { bulkFrameRoomBytes, markFramable } from "./resp.ts";
-import { encodeScanCursor } from "./store.ts";
+import { encodeScanCursor } from "./store-io.ts";
 
 /** The session's namespace (always set: NSDEL refuses the namespace a client is using). */
 function nsOf(call: CommandCall): EngineNamespace | null {
@@ -78,6 +78,7 @@ const set: CommandHandler = (call) => {
   try {
     call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts, true));
     call.context.pendingStores.add(ns.store);
+    call.context.pendingBytes += (call.args[2] as Uint8Array).length;
   } catch (error) {
     return replyError(call.out, error);
   }
@@ -183,26 +184,33 @@ const keycur = slotField(
   (call) => call.out.error("Key not found"),
 );
 
+/** Entries per SCAN/RSCAN reply (the reference fills a time slice; a count is steadier). */
+const scanEntriesPerReplyMax = 128;
+
 function scanner(reverse: boolean): CommandHandler {
   return (call) => {
     if (call.args.length > 2) return call.out.error("Invalid arguments");
     const ns = nsOf(call);
     if (!ns) return;
-    if (ns.properties.frozen)
+    if (ns.properties.frozen) {
       return call.out.error("Namespace is temporarily frozen (read-write disabled)");
+    }
+    let found: ReturnType<typeof ns.store.scan>;
     try {
-      const found = ns.store.scan(call.args[1] ?? null, 1, reverse);
-      const entry = found[0];
-      if (!entry) return call.out.error("No more data");
-      call.out.arrayHeader(2);
-      call.out.bulk(entry.cursor);
-      call.out.arrayHeader(1);
+      found = ns.store.scan(call.args[1] ?? null, scanEntriesPerReplyMax, reverse);
+    } catch {
+      return call.out.error("Invalid key format");
+    }
+    const last = found[found.length - 1];
+    if (!last) return call.out.error("No more data");
+    call.out.arrayHeader(2);
+    call.out.bulk(last.cursor);
+    call.out.arrayHeader(found.length);
+    for (const entry of found) {
       call.out.arrayHeader(3);
       call.out.bulk(entry.key);
       call.out.integer(entry.sizeBytes);
       call.out.integer(entry.timestampSeconds);
-    } catch (error) {
-      replyError(call.out, error);
     }
   };
 }

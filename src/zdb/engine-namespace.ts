@@ -6,10 +6,11 @@
 import { statfsSync } from "node:fs";
 import type { NamespaceDescriptor } from "./descriptor.ts";
 import { MissingDataError, replyText, zdbError } from "./errors.ts";
+import { type HistoryVersion, history } from "./history.ts";
 import type { Hooks } from "./hooks.ts";
 import { keyBytesMax, valueBytesMax } from "./limits.ts";
 import type { NamespaceStats, ScanPage, ZdbNamespace } from "./namespace.ts";
-import type { HistoryVersion, Store } from "./store.ts";
+import type { Store } from "./store.ts";
 
 const scanPageEntriesMax = 64;
 
@@ -106,7 +107,7 @@ export class EngineNamespace implements ZdbNamespace {
 
   historyNow(key: Uint8Array, cursor: Uint8Array | null): HistoryVersion {
     this.checkReadable();
-    return this.store.history(key, cursor);
+    return history(this.store, key, cursor);
   }
 
   /** Run a read, and on a missing closed data file run missing-data once and retry. */

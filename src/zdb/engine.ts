@@ -342,13 +342,30 @@ export class Engine {
     return ns;
   }
 
+  /** RELOAD: close a namespace's files and replay them from disk (after an external restore). */
+  async reload(name: string): Promise<EngineNamespace> {
+    const ns = this.namespaces.get(name);
+    if (!ns) throw qssError("NOT_FOUND", "Namespace not found");
+    await ns.store.settle();
+    ns.store.close();
+    const descriptorPath = join(this.nsIndexDir(name), descriptorFileName);
+    if (fs.existsSync(descriptorPath)) {
+      const { locked, frozen } = ns.properties;
+      const descriptor = decodeDescriptor(fs.readFileSync(descriptorPath), descriptorPath);
+      Object.assign(ns.properties, descriptor, { name, locked, frozen });
+    }
+    const store = this.makeStore(name, ns.mode);
+    store.open();
+    ns.store = store;
+    this.hooks.fire("namespace-reloaded", [name]);
+    return ns;
+  }
+
   /** FLUSH: erase every entry, keep the properties. */
   flush(name: string): EngineNamespace {
     const ns = this.namespaces.get(name);
     if (!ns) throw qssError("NOT_FOUND", "Namespace not found");
-    const fresh = this.rebuild(ns, ns.mode);
-    this.hooks.fire("namespace-reloaded", [name]);
-    return fresh;
+    return this.rebuild(ns, ns.mode);
   }
 
   /** NSDEL. */

@@ -16,6 +16,25 @@ export function indexPath(indexDir: string, id: number): string {
   return join(indexDir, `i${id}`);
 }
 
+/** Small read buffers are carved from shared slabs (a fresh allocation each costs more). */
+const slabBytes = 1024 * 1024;
+const slabPieceBytesMax = 64 * 1024;
+let slab = Buffer.allocUnsafe(slabBytes);
+let slabUsed = 0;
+
+/** An uninitialised buffer of `length` bytes; never reused while referenced. */
+export function allocateBuffer(length: number): Buffer {
+  if (length > slabPieceBytesMax) return Buffer.allocUnsafe(length);
+  if (slabUsed + length > slabBytes) {
+    slab = Buffer.allocUnsafe(slabBytes);
+    slabUsed = 0;
+  }
+  const piece = slab.subarray(slabUsed, slabUsed + length);
+  // Keep pieces 8-byte aligned.
+  slabUsed += (length + 7) & ~7;
+  return piece;
+}
+
 /** Fill `target` from `position`; returns the bytes read (less at end of file). */
 export function readInto(fd: number, target: Uint8Array, position: number): number {
   let done = 0;

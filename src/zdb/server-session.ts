@@ -30,6 +30,8 @@ export interface ServerContext {
   watchers: Set<Watcher>;
   /** Stores with buffered appends, flushed before the replies of this event-loop turn. */
   pendingStores: Set<Store>;
+  /** Value bytes buffered in `pendingStores` this turn. */
+  pendingBytes: number;
   /** Connections whose replies go out at the end of this turn. */
   scheduledReplies: Set<{ writeOut(): void }>;
 }

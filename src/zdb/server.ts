@@ -15,8 +15,12 @@ import { type ServerContext, Session } from "./server-session.ts";
 const queuedRequestsMax = 256;
 /** Reply bytes pending on a socket before its reads are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
-/** Reply pieces are merged into writes of up to this size; bigger pieces go out uncopied. */
-const mergeBytesMax = 16 * 1024;
+/** Buffered SET bytes past which replies (and the stores) are flushed at once. */
+const deferBytesMax = 64 * 1024;
+/** Reply pieces are merged (copied) into writes of up to this size: fewer socket writes. */
+const mergeBytesMax = 256 * 1024;
+/** Pieces this big are written as they are (a copy would cost more than the extra write). */
+const soloBytesMin = 64 * 1024;
 
 export interface ServerOptions {
   engine: Engine;
@@ -49,6 +53,7 @@ export class ZdbServer {
       },
       watchers: new Set(),
       pendingStores: new Set(),
+      pendingBytes: 0,
       scheduledReplies: new Set(),
     };
   }
@@ -63,7 +68,7 @@ export class ZdbServer {
         server.listen(this.options.port, this.options.host ?? "::", () => resolve());
       });
       port = (server.address() as net.AddressInfo).port;
-      this.servers.push(server);
+      this.watchErrors(server);
     }
     if (this.options.socketPath !== undefined) {
       fs.rmSync(this.options.socketPath, { force: true });
@@ -72,9 +77,15 @@ export class ZdbServer {
         server.once("error", reject);
         server.listen(this.options.socketPath, () => resolve());
       });
-      this.servers.push(server);
+      this.watchErrors(server);
     }
     return port;
+  }
+
+  /** After listening, errors (EMFILE on accept, ...) are logged, never fatal. */
+  private watchErrors(server: net.Server): void {
+    server.on("error", (error) => this.options.log?.(`[-] server: ${String(error)}`));
+    this.servers.push(server);
   }
 
   private accept(socket: net.Socket): void {
@@ -82,6 +93,8 @@ export class ZdbServer {
     this.sockets.add(socket);
     socket.setNoDelay?.(true);
     const session = new Session(this.nextSessionId++, this.context.adminPassword === null);
+    // A protected default namespace (password set, e.g. --protect) starts read-only.
+    session.writable = this.context.engine.namespace("default")?.properties.password == null;
     const connection = new Connection(socket, session, this.context);
     socket.on("data", (chunk: Buffer) => connection.onData(chunk));
     socket.on("drain", () => connection.onDrain());
@@ -104,9 +117,21 @@ export class ZdbServer {
   }
 }
 
+/** Copy parts into one buffer (cheaper than Buffer.concat here). */
+function merge(parts: Uint8Array[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 function flushStores(context: ServerContext): void {
   for (const store of context.pendingStores) store.flushPending();
   context.pendingStores.clear();
+  context.pendingBytes = 0;
 }
 
 function flushTurn(context: ServerContext): void {
@@ -222,14 +247,12 @@ class Connection {
     const emit = () => {
       if (runBytes === 0) return;
       ok =
-        this.socket.write(
-          run.length === 1 ? (run[0] as Uint8Array) : Buffer.concat(run, runBytes),
-        ) && ok;
+        this.socket.write(run.length === 1 ? (run[0] as Uint8Array) : merge(run, runBytes)) && ok;
       run = [];
       runBytes = 0;
     };
     for (const part of parts) {
-      if (part.length >= mergeBytesMax) {
+      if (part.length >= soloBytesMin) {
         emit();
         ok = this.socket.write(part) && ok;
         continue;
@@ -248,6 +271,11 @@ class Connection {
    */
   private flush(): void {
     if (this.out.bytes === 0) return;
+    // Big writes gain nothing from waiting for the end of the turn.
+    if (this.context.pendingBytes >= deferBytesMax) {
+      this.flushNow();
+      return;
+    }
     const scheduled = this.context.scheduledReplies;
     scheduled.add(this);
     if (scheduled.size === 1) setImmediate(() => flushTurn(this.context));
@@ -268,7 +296,7 @@ class Connection {
     this.context.stats.networkTxBytes += total;
     let ok = true;
     if (parts.length === 1) ok = this.socket.write(parts[0] as Uint8Array);
-    else if (total <= mergeBytesMax) ok = this.socket.write(Buffer.concat(parts, total));
+    else if (total <= soloBytesMin) ok = this.socket.write(merge(parts, total));
     else ok = this.writeLarge(parts);
     if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
   }

@@ -8,6 +8,7 @@ import { assert } from "../base/assert.ts";
 import { crc32c } from "./crc32c.ts";
 import { MissingDataError, replyText, zdbError } from "./errors.ts";
 import {
+  allocateBuffer,
   ClosedFileCache,
   dataPath,
   fileSize,
@@ -39,6 +40,7 @@ import { KeyIndex } from "./key-index.ts";
 import type { NamespaceMode } from "./namespace.ts";
 import { replayIndexFiles } from "./replay.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
+import { decodeScanCursor, encodeScanCursor, fdatasyncAsync, PendingWrites } from "./store-io.ts";
 
 export interface JumpEvent {
   closedIndexPath: string;
@@ -60,21 +62,12 @@ export interface StoreOptions {
   log: (line: string) => void;
 }
 
-export interface HistoryVersion {
-  /** Cursor of the previous version, null at the end of the chain. */
-  previous: Uint8Array | null;
-  timestampSeconds: number;
-  payload: Uint8Array;
-}
-
 export interface StoreScanEntry {
   key: Uint8Array;
   sizeBytes: number;
   timestampSeconds: number;
   cursor: Uint8Array;
 }
-
-const historyCursorBytes = 8;
 
 export class Store {
   readonly options: StoreOptions;
@@ -183,7 +176,7 @@ export class Store {
     const fd = this.dataFdOf(s.dataId[slot] as number);
     const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
     const length = s.payloadBytes[slot] as number;
-    const buffer = Buffer.allocUnsafe(length + 2 * room);
+    const buffer = allocateBuffer(length + 2 * room);
     const payload = buffer.subarray(room, room + length);
     if (readInto(fd, payload, start) !== length) throw zdbError("IO", replyText.internal);
     return payload;
@@ -452,71 +445,6 @@ export class Store {
     return true;
   }
 
-  /** Read an index entry and its key from disk (history chain). */
-  readIndexItem(fileId: number, offset: number): { entry: IndexEntry; key: Uint8Array } | null {
-    this.flushPending();
-    if (offset < indexHeaderBytes) return null;
-    let fd: number;
-    try {
-      fd = this.indexFdOf(fileId);
-    } catch {
-      return null;
-    }
-    const head = readAt(fd, indexEntryHeaderBytes + 255, offset);
-    if (head.length < indexEntryHeaderBytes) return null;
-    const entry = decodeIndexEntry(head);
-    if (head.length < indexEntryHeaderBytes + entry.keyBytes) return null;
-    const key = head.slice(indexEntryHeaderBytes, indexEntryHeaderBytes + entry.keyBytes);
-    return { entry, key };
-  }
-
-  private readVersion(entry: IndexEntry, keyBytes: number): Uint8Array {
-    this.flushPending();
-    const fd = this.dataFdOf(entry.dataId);
-    const start = entry.dataOffset + dataEntryHeaderBytes + keyBytes;
-    const payload = readAt(fd, entry.payloadBytes, start);
-    if (payload.length !== entry.payloadBytes) throw zdbError("IO", replyText.internal);
-    return payload;
-  }
-
-  /** HISTORY: without cursor the current version, else the version at the cursor. */
-  history(key: Uint8Array, cursor: Uint8Array | null): HistoryVersion {
-    if (cursor === null) {
-      const slot = this.find(key);
-      if (slot < 0) throw zdbError("NOT_FOUND", replyText.keyNotFound);
-      const entry = this.slotEntry(slot);
-      return this.versionOf(entry, key.length);
-    }
-    if (cursor.length !== historyCursorBytes) {
-      throw zdbError("USAGE", replyText.invalidArguments);
-    }
-    const view = new DataView(cursor.buffer, cursor.byteOffset, historyCursorBytes);
-    const fileId = view.getUint32(0, true);
-    const offset = view.getUint32(4, true);
-    if (fileId === 0 && offset === 0) throw zdbError("NOT_FOUND", replyText.noMoreHistory);
-    const item = this.readIndexItem(fileId, offset);
-    if (item === null) throw zdbError("USAGE", replyText.invalidIndexQuery);
-    if (!Buffer.from(item.key).equals(key)) {
-      throw zdbError("USAGE", replyText.invalidHistoryKey);
-    }
-    return this.versionOf(item.entry, key.length);
-  }
-
-  private versionOf(entry: IndexEntry, keyBytes: number): HistoryVersion {
-    let previous: Uint8Array | null = null;
-    if (entry.parentId !== 0 || entry.parentOffset !== 0) {
-      previous = new Uint8Array(historyCursorBytes);
-      const view = new DataView(previous.buffer);
-      view.setUint32(0, entry.parentId, true);
-      view.setUint32(4, entry.parentOffset, true);
-    }
-    return {
-      previous,
-      timestampSeconds: entry.timestampSeconds,
-      payload: this.readVersion(entry, keyBytes),
-    };
-  }
-
   /** Up to `count` live entries after (or, reversed, before) the cursor slot. */
   scan(cursor: Uint8Array | null, count: number, reverse: boolean): StoreScanEntry[] {
     let slot = reverse ? this.slots.count : -1;
@@ -611,52 +539,4 @@ export class Store {
   currentFileSize(): number {
     return fileSize(this.dataFd);
   }
-}
-
-/** Parts of one contiguous append run, written with one writev. */
-const pendingPartsMax = 512;
-const pendingBytesMax = 4 * 1024 * 1024;
-
-class PendingWrites {
-  private parts: Uint8Array[] = [];
-  private bytes = 0;
-  private position = 0;
-
-  add(position: number, ...parts: Uint8Array[]): void {
-    if (this.parts.length === 0) this.position = position;
-    for (const part of parts) {
-      this.parts.push(part);
-      this.bytes += part.length;
-    }
-  }
-
-  get full(): boolean {
-    return this.parts.length >= pendingPartsMax || this.bytes >= pendingBytesMax;
-  }
-
-  writeTo(fd: number): void {
-    if (this.parts.length === 0) return;
-    const parts = this.parts;
-    this.parts = [];
-    this.bytes = 0;
-    writeAt(fd, parts, this.position);
-  }
-}
-
-function fdatasyncAsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) =>
-    fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())),
-  );
-}
-
-export function encodeScanCursor(slot: number): Uint8Array {
-  const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setBigUint64(0, BigInt(slot), true);
-  return bytes;
-}
-
-export function decodeScanCursor(cursor: Uint8Array): number {
-  if (cursor.length !== 8) return -1;
-  const value = new DataView(cursor.buffer, cursor.byteOffset, 8).getBigUint64(0, true);
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(value);
 }

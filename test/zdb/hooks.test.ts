@@ -98,5 +98,11 @@ test("rotation and hook calls match the reference trace; missing-data blocks onl
     .trimEnd()
     .split("\n");
   const reference = readFileSync(join(fixtureDir, "hook-trace.txt"), "utf8").trimEnd().split("\n");
-  expect(ours).toEqual(reference);
+  // namespace-closing runs are not blocking (as in the reference): their order is a race.
+  const closing = (lines: string[]) => lines.filter((line) => line.startsWith("namespace-closing"));
+  const ordered = (lines: string[]) =>
+    lines.filter((line) => !line.startsWith("namespace-closing"));
+  expect(ordered(ours)).toEqual(ordered(reference));
+  expect(closing(ours).sort()).toEqual(closing(reference).sort());
+  expect(ours.length).toBe(reference.length);
 }, 20_000);

@@ -70,20 +70,19 @@ describe("ioredis (RESP2)", () => {
     expect(await redis.call("CHECK", ["zz"])).toBeNull();
     expect(Number(await redis.call("KEYTIME", ["a"]))).toBeGreaterThan(1_600_000_000);
     await redis.set("b", "22");
-    const scan = (await redis.callBuffer("SCAN", [])) as [Buffer, [Buffer, number, number][]];
-    expect(scan[1][0]?.[0].toString()).toBe("a");
-    const next = (await redis.callBuffer("SCAN", [scan[0]])) as [
-      Buffer,
-      [Buffer, number, number][],
-    ];
-    expect(next[1][0]?.[0].toString()).toBe("b");
-    expect(next[1][0]?.[1]).toBe(2);
-    await expect(redis.callBuffer("SCAN", [next[0]])).rejects.toThrow("No more data");
-    const rscan = (await redis.callBuffer("RSCAN", [])) as [Buffer, [Buffer, number, number][]];
-    expect(rscan[1][0]?.[0].toString()).toBe("b");
+    type ScanReply = [Buffer, [Buffer, number, number][]];
+    const scan = (await redis.callBuffer("SCAN", [])) as ScanReply;
+    expect(scan[1].map(([key, size]) => [key.toString(), size])).toEqual([
+      ["a", 1],
+      ["b", 2],
+    ]);
+    await expect(redis.callBuffer("SCAN", [scan[0]])).rejects.toThrow("No more data");
+    await expect(redis.callBuffer("SCAN", ["garbage"])).rejects.toThrow("Invalid key format");
+    const rscan = (await redis.callBuffer("RSCAN", [])) as ScanReply;
+    expect(rscan[1].map(([key]) => key.toString())).toEqual(["b", "a"]);
     const cursor = (await redis.callBuffer("KEYCUR", ["a"])) as Buffer;
-    const fromCursor = (await redis.callBuffer("SCAN", [cursor])) as [Buffer, [Buffer][]];
-    expect(fromCursor[1][0]?.[0].toString()).toBe("b");
+    const fromCursor = (await redis.callBuffer("SCAN", [cursor])) as ScanReply;
+    expect(fromCursor[1].map(([key]) => key.toString())).toEqual(["b"]);
     expect(await redis.del("a")).toBe("OK" as unknown as number);
     await expect(redis.del("a")).rejects.toThrow("Key not found");
     expect(await redis.dbsize()).toBe(1);
@@ -176,6 +175,8 @@ describe("ioredis (RESP2)", () => {
     expect(history[2].toString()).toBe("2");
     const older = (await admin.callBuffer("HISTORY", ["k", history[0]])) as [null, Buffer, Buffer];
     expect(older[2].toString()).toBe("1");
+    expect(await admin.call("RELOAD", ["dirty"])).toBe("OK");
+    expect(await admin.get("k")).toBe("2");
     await expect(admin.callBuffer("HISTORY", ["other", history[0]])).rejects.toThrow(
       "Invalid arguments (invalid key)",
     );
@@ -193,6 +194,31 @@ describe("ioredis (RESP2)", () => {
     await expect(waiter.call("WAIT", ["DEL", "100"])).rejects.toThrow("Timeout");
   });
 });
+
+test("2000 idle connections do not stop others from being served", async () => {
+  const idle: net.Socket[] = [];
+  try {
+    await Promise.all(
+      Array.from(
+        { length: 2000 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect(daemon.port, "127.0.0.1", () => resolve());
+            socket.on("error", () => resolve());
+            idle.push(socket);
+          }),
+      ),
+    );
+    // Half of them hold a partial request.
+    for (const socket of idle.slice(0, 1000)) socket.write("*2\r\n$3\r\nGET\r\n$5\r\nab");
+    const redis = client();
+    await redis.connect();
+    expect(await redis.ping()).toBe("PONG");
+    expect(await redis.call("SET", ["busy", "yes"])).toBe("busy");
+  } finally {
+    for (const socket of idle) socket.destroy();
+  }
+}, 20_000);
 
 describe("redis-cli", () => {
   test("commands through the reference CLI", async () => {
@@ -221,5 +247,55 @@ describe("limits and malformed input", () => {
     value[12345] = 1;
     expect(String(await redis.callBuffer("SET", ["huge", value]))).toBe("huge");
     expect((await redis.getBuffer("huge"))?.equals(value)).toBe(true);
+  });
+});
+
+describe("--protect", () => {
+  test("the default namespace is read-only until SELECT with the admin password", async () => {
+    const protectedDir = tempDir("qss-zdb-protect-");
+    const server = await startTestServer(protectedDir, { protect: true });
+    const redis = new Redis({
+      port: server.port,
+      host: "127.0.0.1",
+      protocol: 2,
+      lazyConnect: true,
+    });
+    try {
+      await redis.connect();
+      expect(await redis.ping()).toBe("PONG");
+      await expect(redis.call("SET", ["k", "v"])).rejects.toThrow("Namespace is in read-only mode");
+      expect(await redis.call("SELECT", ["default", "admin-test"])).toBe("OK");
+      expect(await redis.call("SET", ["k", "v"])).toBe("k");
+    } finally {
+      redis.disconnect();
+      await server.stop();
+      removeDir(protectedDir);
+    }
+  });
+});
+
+describe("--socket with --dualnet", () => {
+  test("answers on the unix socket and on TCP", async () => {
+    const socketDir = tempDir("qss-zdb-sock-");
+    const socketPath = `${socketDir}/zdb.sock`;
+    const server = await startTestServer(socketDir, { socketPath, dualnet: true });
+    const overUnix = new Redis({ path: socketPath, protocol: 2, lazyConnect: true });
+    const overTcp = new Redis({
+      port: server.port,
+      host: "127.0.0.1",
+      protocol: 2,
+      lazyConnect: true,
+    });
+    try {
+      await overUnix.connect();
+      await overTcp.connect();
+      expect(await overUnix.call("SET", ["u", "1"])).toBe("u");
+      expect(await overTcp.get("u")).toBe("1");
+    } finally {
+      overUnix.disconnect();
+      overTcp.disconnect();
+      await server.stop();
+      removeDir(socketDir);
+    }
   });
 });
