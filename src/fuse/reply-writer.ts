@@ -9,6 +9,9 @@ import { writeSync, writevSync } from "node:fs";
 import { requestBufferBytes, Size } from "./abi.ts";
 import { encodeOutHeader } from "./encode.ts";
 
+/** Replies up to this size are copied into the scratch buffer and sent with one write. */
+const copyBytesMax = 64 * 1024;
+
 export class ReplyWriter {
   /** Scratch for header + body; bodies (readdir, xattrs) stay below a request buffer. */
   readonly bytes = new Uint8Array(requestBufferBytes);
@@ -28,8 +31,16 @@ export class ReplyWriter {
     this.write(() => writeSync(fd, this.bytes, 0, Size.outHeader));
   }
 
-  /** Header and `data` in one writev: the data is not copied. */
+  /**
+   * Header and `data` in one write: small data is copied behind the header (cheaper than
+   * building a writev), large data goes out with writev, not copied.
+   */
   sendData(fd: number, unique: number, data: Uint8Array): void {
+    if (data.length <= copyBytesMax) {
+      this.bytes.set(data, Size.outHeader);
+      this.send(fd, unique, data.length);
+      return;
+    }
     const header = new Uint8Array(Size.outHeader);
     encodeOutHeader(new DataView(header.buffer), 0, Size.outHeader + data.length, 0, unique);
     if (data.length === 0) this.write(() => writeSync(fd, header));
