@@ -47,6 +47,11 @@ export const mountCommand = defineCommand({
       description: "Device reader threads (--read-mode workers)",
       default: "4",
     },
+    "clone-device": {
+      type: "boolean",
+      description: "--read-mode workers: one cloned /dev/fuse fd per reader",
+      default: false,
+    },
     "read-mode": { type: "string", description: "poll (main thread) or workers", default: "poll" },
     "spin-ms": {
       type: "string",
@@ -74,6 +79,7 @@ export const mountCommand = defineCommand({
         readerCount: readers,
         readMode,
         spinMs,
+        cloneDevice: args["clone-device"],
       });
       const stop = (): void => {
         served.unmount().catch((error) => console.error(`qss mount: ${String(error)}`));

@@ -106,3 +106,16 @@ describe("mount lifecycle", () => {
     }
   });
 });
+
+describe("reader workers on cloned device fds (FUSE_DEV_IOC_CLONE)", () => {
+  test("serves concurrent requests and unmounts", async () => {
+    const server = await started(["--memory", "--read-mode", "workers", "--clone-device"]);
+    const { writeFile, readFile } = await import("node:fs/promises");
+    const names = Array.from({ length: 64 }, (_, i) => `${server.mountDir}/c${i}`);
+    await Promise.all(names.map((name) => writeFile(name, name)));
+    const back = await Promise.all(names.map((name) => readFile(name, "utf8")));
+    expect(back).toEqual(names);
+    server.process.kill("SIGTERM");
+    expect(await exitOf(server)).toBe(0);
+  }, 20_000);
+});
