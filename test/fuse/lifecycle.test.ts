@@ -3,7 +3,15 @@
  * stale mounts left by a killed server, refusing a second mount, read-only mounts.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { findMount } from "../../src/fuse/mount-table.ts";
 import { cliPath, makeMountDir, type ServerProcess, startServer } from "./server-process.ts";
 
@@ -93,6 +101,14 @@ describe("mount lifecycle", () => {
       code = (error as { code?: string }).code;
     }
     expect(code).toBe("EROFS");
+  }, 20_000);
+
+  test("--max-read reaches the kernel, and reads still return whole files", async () => {
+    const server = await started(["--memory", "--max-read", "16384"]);
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).toContain("max_read=16384");
+    const data = Buffer.alloc(100_000, 7);
+    writeFileSync(`${server.mountDir}/big`, data);
+    expect(Buffer.compare(readFileSync(`${server.mountDir}/big`), data)).toBe(0);
   }, 20_000);
 
   test("mount without --memory is a usage error (the 0-db mode is not in this build)", () => {
