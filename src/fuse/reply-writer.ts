@@ -3,7 +3,8 @@
  * one `writevSync` for data replies (header + the filesystem's buffer, no copy). Encoding and
  * writing happen synchronously on one shared scratch buffer, so replies never interleave.
  * A write that fails because the kernel no longer waits for the request (ENOENT: interrupted
- * and aborted) or the connection is gone (ENODEV) is dropped: there is nobody to tell.
+ * and aborted) or the connection is gone (ENODEV) is dropped: there is nobody to tell. Any
+ * other failure is logged and counted, never thrown: a bad reply must not stop the server.
  */
 import { writeSync, writevSync } from "node:fs";
 import { requestBufferBytes, Size } from "./abi.ts";
@@ -18,6 +19,10 @@ export class ReplyWriter {
   readonly view = new DataView(this.bytes.buffer);
   /** Replies that the kernel refused (for a request it had given up on). */
   droppedCount = 0;
+  /** Replies that failed otherwise (a bug: the kernel found the reply malformed). */
+  failedCount = 0;
+
+  constructor(private readonly log: (message: string) => void = () => {}) {}
 
   /** Writes header + `bodyBytes` already encoded at `bytes[Size.outHeader…]`. */
   send(fd: number, unique: number, bodyBytes: number): void {
@@ -56,7 +61,8 @@ export class ReplyWriter {
         this.droppedCount++;
         return;
       }
-      throw error;
+      this.failedCount++;
+      this.log(`bug: the kernel refused a reply: ${String(error)}`);
     }
   }
 }

@@ -247,3 +247,17 @@ describe("session", () => {
     expect(r[6]?.error).toBe(-34);
   });
 });
+
+describe("reply writer", () => {
+  test("a reply the device refuses is logged and counted, never thrown", async () => {
+    const s = session();
+    const full = openSync("/dev/full", "w"); // every write fails with ENOSPC
+    try {
+      await s.handle(initRequest(), full);
+      expect(s.writer.failedCount).toBe(1);
+      expect(logs.some((l) => l.includes("refused a reply"))).toBe(true);
+    } finally {
+      closeSync(full);
+    }
+  });
+});
