@@ -22,6 +22,7 @@ const optionValue = (name: string, fallback: string): string => {
 };
 const readMode = optionValue("--read-mode", "poll");
 const spinMs = optionValue("--spin-ms", "0");
+const cloneDevice = args.includes("--clone-device") ? ["--clone-device"] : [];
 const rounds = Number(optionValue("--rounds", quick ? "1" : "3"));
 const repoRoot = new URL("../../", import.meta.url).pathname;
 
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
         readMode,
         "--spin-ms",
         spinMs,
+        ...cloneDevice,
         qss,
       ],
       { stdout: "ignore", stderr: "inherit" },

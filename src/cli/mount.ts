@@ -86,12 +86,18 @@ export const mountCommand = defineCommand({
       description: "Let the kernel check permissions from the mode bits",
       default: true,
     },
+    "max-read": { type: "string", description: "Largest read request, in bytes (max_read)" },
     "read-only": { type: "boolean", description: "Mount read-only", default: false },
     "writeback-cache": { type: "boolean", description: "Kernel write-back cache", default: false },
     readers: {
       type: "string",
       description: "Device reader threads (--read-mode workers)",
       default: "4",
+    },
+    "clone-device": {
+      type: "boolean",
+      description: "--read-mode workers: one cloned /dev/fuse fd per reader",
+      default: false,
     },
     "read-mode": { type: "string", description: "poll (main thread) or workers", default: "poll" },
     "spin-ms": {
@@ -107,6 +113,10 @@ export const mountCommand = defineCommand({
       if (readMode !== "poll" && readMode !== "workers") {
         throw qssError("USAGE", "--read-mode must be poll or workers");
       }
+      const maxRead = args["max-read"] === undefined ? undefined : Number(args["max-read"]);
+      if (maxRead !== undefined && !(Number.isInteger(maxRead) && maxRead >= 4096)) {
+        throw qssError("USAGE", "--max-read must be an integer ≥ 4096");
+      }
       const spinMs = Number(args["spin-ms"]);
       if (!(spinMs >= 0 && spinMs <= 10)) throw qssError("USAGE", "--spin-ms must be 0…10");
       const opened = await openFilesystem(args);
@@ -115,10 +125,12 @@ export const mountCommand = defineCommand({
         allowOther: args["allow-other"],
         defaultPermissions: args["default-permissions"],
         readOnly: args["read-only"],
+        maxReadBytes: maxRead,
         writebackCache: args["writeback-cache"],
         readerCount: readers,
         readMode,
         spinMs,
+        cloneDevice: args["clone-device"],
       }).catch(async (error) => {
         await opened.close();
         throw error;

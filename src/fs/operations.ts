@@ -6,7 +6,8 @@
  *
  * Error convention: an operation resolves to its result, or to a positive errno number
  * (`Errno.ENOENT`, …) on failure. The three operations whose result is itself a number
- * (`write`, `lseek`, `copyFileRange`) resolve to that number (≥ 0) or to a NEGATIVE errno. It does not throw; anything thrown is a bug and the server
+ * (`write`, `lseek`, `copyFileRange`) resolve to that number (≥ 0) or to a NEGATIVE errno.
+ * It does not throw; anything thrown is a bug and the server
  * answers EIO at exactly one place. Operations left undefined are answered ENOSYS.
  *
  * Names are bytes (Linux file names need not be UTF-8). Buffers passed in (names, write data,
@@ -259,6 +260,10 @@ export interface FileSystemOperations {
     size: number,
     ctx: RequestContext,
   ): Result<DirEntry[]>;
+  /**
+   * Like readdir, each entry with its lookup reply. Every entry except "." and ".." counts as
+   * one lookup; entries the wire layer cannot fit in `size` are given back with forget(ino, 1).
+   */
   readdirplus?(
     ino: number,
     fh: number,

@@ -70,9 +70,9 @@ export function decodeName(p: Payload): Decoded<NameArgs> {
   return found === undefined ? malformed : { name: found.name };
 }
 
-export type NoArgs = {};
+export type NoArgs = Record<string, never>;
 const none: NoArgs = {};
-/** Requests without a body (READLINK, STATFS, LISTXATTR without its size…, DESTROY). */
+/** Requests without a body (READLINK, STATFS, DESTROY). */
 export function decodeNothing(_p: Payload): Decoded<NoArgs> {
   return none;
 }

@@ -37,104 +37,134 @@ const EINTR = -4;
 const ENOENT = -2;
 const ENODEV = -19;
 
-export function serveByPolling(
-  session: FuseSession,
-  options: PollerOptions,
-): { closed: Promise<{ error?: string }>; stop(): void } {
-  const rc = options.setNonBlocking(options.fd);
-  if (rc < 0) throw new Error(`Cannot serve /dev/fuse: O_NONBLOCK failed with errno ${-rc}`);
-  const buffers = Array.from(
-    { length: options.slotCount },
-    () => new Uint8Array(requestBufferBytes),
-  );
-  const free = buffers.map((_b, i) => i);
-  const control = new SharedArrayBuffer(4);
-  const controlWord = new Int32Array(control);
-  const poller = options.startWorker("platform/fd-poller.worker.ts");
-  let draining = false;
-  let lastRequest = performance.now();
-  let waitingForSlot = false;
-  let finished = false;
-  let resolveClosed: (value: { error?: string }) => void = () => {};
-  const closed = new Promise<{ error?: string }>((resolve) => {
-    resolveClosed = resolve;
+type Closed = { error?: string };
+
+/** What to do after a read that found nothing. */
+type Idle = "retry" | "yield" | "sleep";
+
+class DevicePoller {
+  private readonly buffers: Uint8Array[];
+  private readonly free: number[];
+  private readonly control = new SharedArrayBuffer(4);
+  private readonly controlWord = new Int32Array(this.control);
+  private readonly poller: Worker;
+  private draining = false;
+  private waitingForSlot = false;
+  private finished = false;
+  private lastRequestMs = performance.now();
+  private resolveClosed: (value: Closed) => void = () => {};
+  readonly closed = new Promise<Closed>((resolve) => {
+    this.resolveClosed = resolve;
   });
 
-  const finish = (result: { error?: string }): void => {
-    if (finished) return;
-    finished = true;
-    poller.terminate();
-    resolveClosed(result);
-  };
-  const sleep = (): void => {
-    Atomics.store(controlWord, 0, 1);
-    Atomics.notify(controlWord, 0);
-  };
-  const release = (slot: number): void => {
-    free.push(slot);
-    if (waitingForSlot) {
-      waitingForSlot = false;
-      void drain();
-    }
-  };
+  constructor(
+    private readonly session: FuseSession,
+    private readonly options: PollerOptions,
+  ) {
+    const rc = options.setNonBlocking(options.fd);
+    if (rc < 0) throw new Error(`Cannot serve /dev/fuse: O_NONBLOCK failed with errno ${-rc}`);
+    this.buffers = Array.from(
+      { length: options.slotCount },
+      () => new Uint8Array(requestBufferBytes),
+    );
+    this.free = this.buffers.map((_b, i) => i);
+    this.poller = options.startWorker("platform/fd-poller.worker.ts");
+    this.poller.onmessage = () => void this.drain();
+    this.poller.postMessage({ fd: options.fd, control: this.control });
+  }
 
-  async function drain(): Promise<void> {
-    if (draining || finished) return;
-    draining = true;
-    const burstStart = performance.now();
+  finish(result: Closed): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.poller.terminate();
+    this.resolveClosed(result);
+  }
+
+  /** Hands waiting to the poller Worker: it wakes us when the device is readable. */
+  private sleep(): void {
+    Atomics.store(this.controlWord, 0, 1);
+    Atomics.notify(this.controlWord, 0);
+  }
+
+  private release(slot: number): void {
+    this.free.push(slot);
+    if (this.waitingForSlot) {
+      this.waitingForSlot = false;
+      void this.drain();
+    }
+  }
+
+  /** Reads and dispatches requests until the device is quiet, a burst ends, or it closes. */
+  async drain(): Promise<void> {
+    if (this.draining || this.finished) return;
+    this.draining = true;
+    const burstStartMs = performance.now();
     let handled = 0;
     for (;;) {
-      const slot = free.pop();
+      const slot = this.free.pop();
       if (slot === undefined) {
-        waitingForSlot = true;
+        this.waitingForSlot = true;
         break;
       }
-      const buffer = buffers[slot] as Uint8Array;
-      const length = options.read(options.fd, buffer);
+      const buffer = this.buffers[slot] as Uint8Array;
+      const length = this.options.read(this.options.fd, buffer);
       if (length > 0) {
-        const pending = session.handle(buffer.subarray(0, length), options.fd);
-        if (pending === undefined) free.push(slot);
-        else pending.finally(() => release(slot));
+        const pending = this.session.handle(buffer.subarray(0, length), this.options.fd);
+        if (pending === undefined) this.free.push(slot);
+        else pending.finally(() => this.release(slot));
         handled++;
         await null;
-        lastRequest = performance.now();
-        if (handled >= options.burstRequestsMax || lastRequest - burstStart > options.burstMs) {
-          draining = false;
-          setImmediate(drain);
-          return;
+        this.lastRequestMs = performance.now();
+        const burstMs = this.lastRequestMs - burstStartMs;
+        if (handled >= this.options.burstRequestsMax || burstMs > this.options.burstMs) {
+          return this.yieldToEventLoop();
         }
         continue;
       }
-      free.push(slot);
-      if (length === EAGAIN) {
-        const quietMs = performance.now() - lastRequest;
-        if (quietMs < options.spinMs) {
-          await null;
-          continue;
-        }
-        // Handlers that finish without real I/O settle within a few microtask turns.
-        for (let turn = 0; turn < settleTurnsMax && session.inflight.size > 0; turn++) await null;
-        if (quietMs < options.activeMs && session.inflight.size === 0) {
-          if (options.poll(options.fd, options.blockMs) > 0) continue;
-          draining = false;
-          setImmediate(drain);
-          return;
-        }
-        sleep();
-        break;
-      }
+      this.free.push(slot);
       if (length === EINTR || length === ENOENT) continue;
-      draining = false;
-      finish(length === ENODEV || length === 0 ? {} : { error: `read failed: errno ${-length}` });
-      return;
+      if (length !== EAGAIN) {
+        this.draining = false;
+        this.finish(length === ENODEV || length === 0 ? {} : { error: `read: errno ${-length}` });
+        return;
+      }
+      const idle = await this.whenEmpty();
+      if (idle === "retry") continue;
+      if (idle === "yield") return this.yieldToEventLoop();
+      this.sleep();
+      break;
     }
-    draining = false;
+    this.draining = false;
   }
 
-  poller.onmessage = () => {
-    void drain();
-  };
-  poller.postMessage({ fd: options.fd, control });
-  void drain();
-  return { closed, stop: () => finish({}) };
+  private yieldToEventLoop(): void {
+    this.draining = false;
+    setImmediate(() => void this.drain());
+  }
+
+  /**
+   * The device is empty: spin a little (`spinMs`), or while requests keep coming wait in
+   * poll(2) right here (one wake-up per request), or let the poller Worker wait.
+   */
+  private async whenEmpty(): Promise<Idle> {
+    const quietMs = performance.now() - this.lastRequestMs;
+    if (quietMs < this.options.spinMs) {
+      await null;
+      return "retry";
+    }
+    // Handlers that finish without real I/O settle within a few microtask turns.
+    const inflight = this.session.inflight;
+    for (let turn = 0; turn < settleTurnsMax && inflight.size > 0; turn++) await null;
+    if (quietMs >= this.options.activeMs || inflight.size > 0) return "sleep";
+    return this.options.poll(this.options.fd, this.options.blockMs) > 0 ? "retry" : "yield";
+  }
+}
+
+export function serveByPolling(
+  session: FuseSession,
+  options: PollerOptions,
+): { closed: Promise<Closed>; stop(): void } {
+  const poller = new DevicePoller(session, options);
+  void poller.drain();
+  return { closed: poller.closed, stop: () => poller.finish({}) };
 }

@@ -2,7 +2,13 @@
  * INIT negotiation: settle on the lower minor version, and take only the flags qss really
  * implements among those the kernel offers.
  */
-import { InitFlag, kernelMinorVersion, maxPagesMax, maxWriteBytesMax } from "./abi.ts";
+import {
+  InitFlag,
+  kernelMinorVersion,
+  kernelMinorVersionMin,
+  maxPagesMax,
+  maxWriteBytesMax,
+} from "./abi.ts";
 import type { InitArgs } from "./decode.ts";
 import type { InitReply } from "./encode.ts";
 
@@ -27,7 +33,8 @@ const flagsImplemented =
   InitFlag.ASYNC_DIO;
 
 export function negotiateInit(args: InitArgs, options: NegotiateOptions): InitReply | number {
-  if (args.major !== 7) return 71; // EPROTO: only protocol 7 exists
+  // EPROTO: only protocol 7 exists, and older minors have shorter structs than ours.
+  if (args.major !== 7 || args.minor < kernelMinorVersionMin) return 71;
   let wanted = flagsImplemented;
   if (options.writebackCache) wanted |= InitFlag.WRITEBACK_CACHE;
   const flags = args.flags & wanted;

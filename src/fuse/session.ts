@@ -25,7 +25,7 @@ export interface SessionOptions extends NegotiateOptions {
 }
 
 export class FuseSession implements SessionControl {
-  readonly writer = new ReplyWriter();
+  readonly writer: ReplyWriter;
   readonly inflight = new Map<number, CallType>();
   initialized = false;
   /** Requests per opcode, when counting is on (`countOpcodes`). */
@@ -37,7 +37,9 @@ export class FuseSession implements SessionControl {
   constructor(
     readonly ops: FileSystemOperations,
     readonly options: SessionOptions,
-  ) {}
+  ) {
+    this.writer = new ReplyWriter(options.log);
+  }
 
   /**
    * Handles one request read from `fd`. `bytes` is valid until the returned promise settles

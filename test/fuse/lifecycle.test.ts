@@ -3,7 +3,15 @@
  * stale mounts left by a killed server, refusing a second mount, read-only mounts.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { findMount } from "../../src/fuse/mount-table.ts";
 import { cliPath, makeMountDir, type ServerProcess, startServer } from "./server-process.ts";
 
@@ -95,6 +103,14 @@ describe("mount lifecycle", () => {
     expect(code).toBe("EROFS");
   }, 20_000);
 
+  test("--max-read reaches the kernel, and reads still return whole files", async () => {
+    const server = await started(["--memory", "--max-read", "16384"]);
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).toContain("max_read=16384");
+    const data = Buffer.alloc(100_000, 7);
+    writeFileSync(`${server.mountDir}/big`, data);
+    expect(Buffer.compare(readFileSync(`${server.mountDir}/big`), data)).toBe(0);
+  }, 20_000);
+
   test("mount without --memory is a usage error (the 0-db mode is not in this build)", () => {
     const { root, mountDir } = makeMountDir();
     try {
@@ -105,4 +121,17 @@ describe("mount lifecycle", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+describe("reader workers on cloned device fds (FUSE_DEV_IOC_CLONE)", () => {
+  test("serves concurrent requests and unmounts", async () => {
+    const server = await started(["--memory", "--read-mode", "workers", "--clone-device"]);
+    const { writeFile, readFile } = await import("node:fs/promises");
+    const names = Array.from({ length: 64 }, (_, i) => `${server.mountDir}/c${i}`);
+    await Promise.all(names.map((name) => writeFile(name, name)));
+    const back = await Promise.all(names.map((name) => readFile(name, "utf8")));
+    expect(back).toEqual(names);
+    server.process.kill("SIGTERM");
+    expect(await exitOf(server)).toBe(0);
+  }, 20_000);
 });

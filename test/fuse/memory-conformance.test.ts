@@ -6,3 +6,14 @@ registerConformanceSuite("memory", async () => {
   const server = await startServer(["--memory", "--allow-other"]);
   return { mountDir: server.mountDir, stop: server.stop };
 });
+
+registerConformanceSuite("memory, reader workers, writeback cache", async () => {
+  const server = await startServer([
+    "--memory",
+    "--allow-other",
+    "--read-mode",
+    "workers",
+    "--writeback-cache",
+  ]);
+  return { mountDir: server.mountDir, stop: server.stop };
+});

@@ -104,6 +104,28 @@ describe("session", () => {
     expect(init?.body.getUint32(4, true)).toBe(31);
   });
 
+  test("INIT with writeback asked for takes it; a too old or wrong-major kernel gets EPROTO", async () => {
+    const s = new FuseSession(new MemoryFileSystem(), {
+      writebackCache: true,
+      maxWriteBytes: 1 << 20,
+      maxBackground: 64,
+      log: (m) => logs.push(m),
+    });
+    await send(s, initRequest(12));
+    expect(s.initialized).toBe(false);
+    await send(
+      s,
+      request(Opcode.INIT, 3, new Bytes(64).u32(0, 8).u32(4, 45).u32(12, 0xffff).bytes),
+    );
+    await send(s, initRequest(45, InitFlag.WRITEBACK_CACHE | InitFlag.ASYNC_READ));
+    const [old, wrongMajor, ok] = replies();
+    expect(old?.error).toBe(-71);
+    expect(wrongMajor?.error).toBe(-71);
+    expect(ok?.body.getUint32(12, true)).toBe(InitFlag.WRITEBACK_CACHE | InitFlag.ASYNC_READ);
+    expect(ok?.body.getUint32(20, true)).toBe(128 * 1024); // no MAX_PAGES offered: 128 KiB
+    expect(s.initialized).toBe(true);
+  });
+
   test("unknown opcodes get ENOSYS; malformed payloads EINVAL; a garbage header EIO", async () => {
     const s = session();
     await send(s, initRequest());
@@ -223,5 +245,19 @@ describe("session", () => {
     expect(r[4]?.error).toBe(0);
     expect(r[5]?.body.getUint32(0, true)).toBe(3);
     expect(r[6]?.error).toBe(-34);
+  });
+});
+
+describe("reply writer", () => {
+  test("a reply the device refuses is logged and counted, never thrown", async () => {
+    const s = session();
+    const full = openSync("/dev/full", "w"); // every write fails with ENOSPC
+    try {
+      await s.handle(initRequest(), full);
+      expect(s.writer.failedCount).toBe(1);
+      expect(logs.some((l) => l.includes("refused a reply"))).toBe(true);
+    } finally {
+      closeSync(full);
+    }
   });
 });
