@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { isQssError } from "../../src/base/errors.ts";
 import { blake2b128 } from "../../src/stor/blake2b-128.ts";
 import { deriveKeyring, parseMasterSecret } from "../../src/stor/keyring.ts";
@@ -7,7 +11,7 @@ import { decodeObject, decodeObjectToBytes } from "../../src/stor/object-decode.
 import { encodeObject } from "../../src/stor/object-encode.ts";
 import { generateRecipientKeyPair } from "../../src/stor/recipient-keys.ts";
 import { shardHeaderBytes } from "../../src/stor/shard-format.ts";
-import { bytesSource, type ShardSource } from "../../src/stor/sources.ts";
+import { bytesSource, openFileSource, type ShardSource } from "../../src/stor/sources.ts";
 import {
   bytesShard,
   failingShard,
@@ -234,5 +238,29 @@ describe("keys and access", () => {
     expect(() => parseManifest({ ...manifest, dataShards: 0 })).toThrow(/dataShards/);
     expect(() => parseManifest({ ...manifest, extra: 1 })).toThrow(/Cannot parse object manifest/);
     expect(() => parseManifest("garbage")).toThrow(/Cannot parse object manifest/);
+  });
+});
+
+describe("segment files", () => {
+  test("a file source encodes; the manifest checksum is what `b2sum -l 128` prints", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qss-object-"));
+    try {
+      const path = join(dir, "segment");
+      const data = textBytes(5 * stripeBytes + 123);
+      writeFileSync(path, data);
+      const source = await openFileSource(path);
+      const shards = new MemoryShards(6);
+      const options = { keyring, dataShards: 4, parityShards: 2, frameBytes, stripeFrames };
+      const manifest = await encodeObject(source, options, shards.writer);
+      await source.close();
+      const b2sum = spawnSync("b2sum", ["-l", "128", path], { encoding: "utf8" });
+      expect(manifest.checksum).toBe(b2sum.stdout.split(" ")[0] as string);
+      const sources: (ShardSource | null)[] = shards.sources();
+      sources[4] = null;
+      sources[0] = null;
+      expect(await decodeObjectToBytes(manifest, sources, { keys: { keyring } })).toEqual(data);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
