@@ -264,3 +264,32 @@ describe("segment files", () => {
     }
   });
 });
+
+describe("truncation", () => {
+  test("truncated shards and a manifest cut at a stripe boundary are rejected, not crashed on", async () => {
+    const data = randomData(3 * stripeBytes);
+    const { manifest, shards } = await store(data, 2, 1);
+    const cut = shards
+      .sources()
+      .map((_, i) => bytesShard(shards.bytes(i).subarray(0, manifest.shardBytes - 1)));
+    const shortShards = await rejection(decodeObjectToBytes(manifest, cut, { keys: { keyring } }));
+    expect(isQssError(shortShards, "CORRUPT")).toBe(true);
+    expect(String((shortShards as Error).message)).toMatch(/stripe 2 .*read failed/);
+    // Drop the last stripe: the new last stripe was not sealed as final, so its tags fail.
+    const shorter = {
+      ...manifest,
+      plainBytes: 2 * stripeBytes,
+      stripeEncryptedBytes: manifest.stripeEncryptedBytes.slice(0, 2),
+    };
+    const dropped = await rejection(
+      decodeObjectToBytes(shorter, shards.sources(), { keys: { keyring } }),
+    );
+    expect(isQssError(dropped, "CORRUPT")).toBe(true);
+    // Reading only the first stripe of that manifest still works (its stripe is unaffected).
+    const head = await decodeObjectToBytes(shorter, shards.sources(), {
+      keys: { keyring },
+      range: { offset: 0, length: 10 },
+    });
+    expect(head).toEqual(data.subarray(0, 10));
+  });
+});
