@@ -10,6 +10,8 @@ import { frameBytesMax } from "./frames.ts";
 import { shardCountMax } from "./reed-solomon.ts";
 
 export const manifestFormatVersion = 1;
+/** Frames per stripe: bounds a stripe's memory. */
+export const stripeFramesMax = 1024;
 const integer = (min: number, max: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const hex = (chars: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${chars}}$`)));
@@ -25,7 +27,7 @@ const manifestSchema = v.strictObject({
   parityShards: integer(0, shardCountMax - 1),
   compression: v.picklist(compressionNames),
   frameBytes: integer(1, frameBytesMax),
-  stripeFrames: integer(1, 1024),
+  stripeFrames: integer(1, stripeFramesMax),
   stripeEncryptedBytes: v.array(integer(1, 0xffff_ffff)),
   shardBytes: integer(0, Number.MAX_SAFE_INTEGER),
   keyWraps: v.strictObject({

@@ -293,3 +293,22 @@ describe("truncation", () => {
     expect(head).toEqual(data.subarray(0, 10));
   });
 });
+
+test("bad encode options fail up front with CONFIG_INVALID", async () => {
+  const cases = [
+    { dataShards: 0, parityShards: 1 },
+    { dataShards: 2, parityShards: 1, frameBytes: 0 },
+    { dataShards: 2, parityShards: 1, stripeFrames: 5000 },
+    { dataShards: 2, parityShards: 1, recipients: [new Uint8Array(10)] },
+  ];
+  for (const extra of cases) {
+    let writes = 0;
+    const error = await rejection(
+      encodeObject(bytesSource(textBytes(10)), { keyring, ...extra }, async () => {
+        writes++;
+      }),
+    );
+    expect(isQssError(error, "CONFIG_INVALID")).toBe(true);
+    expect(writes).toBe(0);
+  }
+});
