@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { qssError } from "../base/errors.ts";
 import { compressionNames } from "./compression.ts";
-import { frameBytesMax } from "./frames.ts";
+import { frameBytesMax, frameOverheadBytes } from "./frames.ts";
 import { shardCountMax } from "./reed-solomon.ts";
 
 export const manifestFormatVersion = 1;
@@ -58,6 +58,16 @@ export function parseManifest(input: unknown): ObjectManifest {
     throw qssError(
       "CORRUPT",
       `Cannot parse object manifest: ${manifest.stripeEncryptedBytes.length} stripes listed, ${stripes} expected`,
+    );
+  }
+  // A frame never grows by more than its prefix, codec byte and tag (incompressible frames are
+  // stored raw), which bounds every buffer a manifest can make the decoder allocate.
+  const stripeEncryptedBytesMax =
+    manifest.stripeFrames * (manifest.frameBytes + frameOverheadBytes);
+  if (manifest.stripeEncryptedBytes.some((bytes) => bytes > stripeEncryptedBytesMax)) {
+    throw qssError(
+      "CORRUPT",
+      `Cannot parse object manifest: a stripe exceeds ${stripeEncryptedBytesMax} encrypted bytes`,
     );
   }
   return manifest;

@@ -238,6 +238,8 @@ describe("keys and access", () => {
     expect(() => parseManifest({ ...manifest, dataShards: 0 })).toThrow(/dataShards/);
     expect(() => parseManifest({ ...manifest, extra: 1 })).toThrow(/Cannot parse object manifest/);
     expect(() => parseManifest("garbage")).toThrow(/Cannot parse object manifest/);
+    const huge = { ...manifest, stripeEncryptedBytes: [2 ** 31, 100] };
+    expect(() => parseManifest(huge)).toThrow(/exceeds/);
   });
 });
 
