@@ -3,7 +3,7 @@
  * the public key of an existing secret key file (`-y`), or a random master secret (`--master`).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { isQssError } from "../base/errors.ts";
 import {
@@ -60,6 +60,11 @@ export const keygenCommand = defineCommand({
     }
     if (args.public) {
       try {
+        if ((statSync(args.public).mode & 0o077) !== 0) {
+          console.error(
+            `qss keygen: warning: ${args.public} is readable by group or others (chmod 600 it)`,
+          );
+        }
         const secret = parseRecipientSecretKeyFile(readFileSync(args.public, "utf8"));
         console.log(formatRecipientPublicKey(recipientPublicKeyOf(secret)));
       } catch (error) {

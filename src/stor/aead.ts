@@ -80,8 +80,10 @@ export function openAead(
   const decipher = createDecipheriv("aes-256-gcm", key, nonce);
   decipher.setAuthTag(sealed.subarray(sealed.length - aeadTagBytes));
   for (const piece of aad) decipher.setAAD(piece);
-  const plaintext = new Uint8Array(body.length);
-  plaintext.set(decipher.update(body), 0);
+  // A view on the Buffer node:crypto returns (no copy); it may share a pool slab when small,
+  // so callers copy before transferring it.
+  const output = decipher.update(body);
+  const plaintext = new Uint8Array(output.buffer, output.byteOffset, output.length);
   try {
     decipher.final();
   } catch (error) {

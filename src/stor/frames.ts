@@ -20,6 +20,8 @@ import {
 } from "./compression.ts";
 
 export const frameLengthPrefixBytes = 4;
+/** Bytes a sealed frame adds to its payload: length prefix, codec id, GCM tag. */
+export const frameOverheadBytes = frameLengthPrefixBytes + 1 + aeadTagBytes;
 export const frameBytesDefault = 1024 * 1024;
 /** Bound on a frame's plaintext: bounds every buffer a hostile length can make us allocate. */
 export const frameBytesMax = 16 * 1024 * 1024;

@@ -8,6 +8,8 @@
 ;;   [out_base, ...)  rows output chunks, each `stride` bytes apart
 ;; `stride` and `len` (bytes computed per chunk, <= stride) are multiples of 64.
 ;; c*b = low_table[b & 15] xor high_table[b >> 4]; i8x16.swizzle does 16 such lookups at once.
+;; Exports: mul_matrix (any rows, 64 bytes per step), mul_rows2 (two rows sharing each input
+;; load and nibble split, 32 bytes per step), xor_row (a row of all-one coefficients).
 (module
   (memory (export "memory") 1)
   (func (export "mul_matrix")

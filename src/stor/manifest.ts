@@ -6,10 +6,12 @@
 import * as v from "valibot";
 import { qssError } from "../base/errors.ts";
 import { compressionNames } from "./compression.ts";
-import { frameBytesMax } from "./frames.ts";
+import { frameBytesMax, frameOverheadBytes } from "./frames.ts";
 import { shardCountMax } from "./reed-solomon.ts";
 
 export const manifestFormatVersion = 1;
+/** Frames per stripe: bounds a stripe's memory. */
+export const stripeFramesMax = 1024;
 const integer = (min: number, max: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const hex = (chars: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${chars}}$`)));
@@ -25,7 +27,7 @@ const manifestSchema = v.strictObject({
   parityShards: integer(0, shardCountMax - 1),
   compression: v.picklist(compressionNames),
   frameBytes: integer(1, frameBytesMax),
-  stripeFrames: integer(1, 1024),
+  stripeFrames: integer(1, stripeFramesMax),
   stripeEncryptedBytes: v.array(integer(1, 0xffff_ffff)),
   shardBytes: integer(0, Number.MAX_SAFE_INTEGER),
   keyWraps: v.strictObject({
@@ -56,6 +58,16 @@ export function parseManifest(input: unknown): ObjectManifest {
     throw qssError(
       "CORRUPT",
       `Cannot parse object manifest: ${manifest.stripeEncryptedBytes.length} stripes listed, ${stripes} expected`,
+    );
+  }
+  // A frame never grows by more than its prefix, codec byte and tag (incompressible frames are
+  // stored raw), which bounds every buffer a manifest can make the decoder allocate.
+  const stripeEncryptedBytesMax =
+    manifest.stripeFrames * (manifest.frameBytes + frameOverheadBytes);
+  if (manifest.stripeEncryptedBytes.some((bytes) => bytes > stripeEncryptedBytesMax)) {
+    throw qssError(
+      "CORRUPT",
+      `Cannot parse object manifest: a stripe exceeds ${stripeEncryptedBytesMax} encrypted bytes`,
     );
   }
   return manifest;

@@ -10,15 +10,22 @@
  */
 import { randomBytes } from "node:crypto";
 import { assert } from "../base/assert.ts";
+import { qssError } from "../base/errors.ts";
 import { createBlake2b128 } from "./blake2b-128.ts";
 import type { CompressionName } from "./compression.ts";
 import { inlineExecutor, type StripeExecutor } from "./executor.ts";
-import { frameBytesDefault } from "./frames.ts";
+import { frameBytesDefault, frameBytesMax } from "./frames.ts";
 import { wrapDataKeyForRecipient, wrapDataKeyWithKek } from "./key-wrap.ts";
 import { type Keyring, newObjectKeys } from "./keyring.ts";
-import { manifestFormatVersion, type ObjectManifest, parseManifest } from "./manifest.ts";
-import { recipientId } from "./recipient-keys.ts";
+import {
+  manifestFormatVersion,
+  type ObjectManifest,
+  parseManifest,
+  stripeFramesMax,
+} from "./manifest.ts";
+import { recipientId, recipientPublicKeyBytes } from "./recipient-keys.ts";
 import { validateShape } from "./reed-solomon.ts";
+import type { SecretKey } from "./secret.ts";
 import { encodeShardHeader, stripeOffsets } from "./shard-format.ts";
 import type { ByteSource } from "./sources.ts";
 import { type EncodeStripeResult, type StripeContext, storedPieceParts } from "./stripe-codec.ts";
@@ -53,9 +60,7 @@ export async function encodeObject(
   writeShard: ShardWriter,
 ): Promise<ObjectManifest> {
   const { dataShards: k, parityShards: m } = options;
-  validateShape(k, m);
-  const frameBytes = options.frameBytes ?? frameBytesDefault;
-  const stripeFrames = options.stripeFrames ?? stripeFramesDefault;
+  const { frameBytes, stripeFrames } = validateOptions(options);
   const executor = options.executor ?? inlineExecutor;
   const compression = options.compression ?? "zstd";
   const objectId = new Uint8Array(randomBytes(objectIdBytes));
@@ -112,12 +117,6 @@ export async function encodeObject(
   }
   while (inFlight.length > 0) await drainOldest();
 
-  const recipients = (options.recipients ?? []).map((publicKey) => ({
-    id: recipientId(publicKey),
-    wrap: Buffer.from(wrapDataKeyForRecipient(publicKey, keys.dataKey, objectId)).toString(
-      "base64",
-    ),
-  }));
   return parseManifest({
     formatVersion: manifestFormatVersion,
     objectId: Buffer.from(objectId).toString("hex"),
@@ -130,11 +129,44 @@ export async function encodeObject(
     stripeFrames,
     stripeEncryptedBytes,
     shardBytes: stripeOffsets(stripeEncryptedBytes, k).shardBytes,
-    keyWraps: {
-      kek: Buffer.from(wrapDataKeyWithKek(options.keyring, keys.dataKey, objectId)).toString(
-        "base64",
-      ),
-      recipients,
-    },
+    keyWraps: wrapKeys(options, keys.dataKey, objectId),
   });
+}
+
+/** Bad options fail before any work, with CONFIG_INVALID. */
+function validateOptions(options: EncodeObjectOptions): {
+  frameBytes: number;
+  stripeFrames: number;
+} {
+  validateShape(options.dataShards, options.parityShards);
+  const frameBytes = options.frameBytes ?? frameBytesDefault;
+  const stripeFrames = options.stripeFrames ?? stripeFramesDefault;
+  const sizeOk = (value: number, max: number) =>
+    Number.isInteger(value) && value >= 1 && value <= max;
+  if (!sizeOk(frameBytes, frameBytesMax) || !sizeOk(stripeFrames, stripeFramesMax)) {
+    throw qssError(
+      "CONFIG_INVALID",
+      `Cannot encode: frameBytes must be 1..${frameBytesMax}, stripeFrames 1..${stripeFramesMax}`,
+    );
+  }
+  for (const publicKey of options.recipients ?? []) {
+    if (publicKey.length !== recipientPublicKeyBytes) {
+      throw qssError(
+        "CONFIG_INVALID",
+        `Cannot encode: a recipient public key must be ${recipientPublicKeyBytes} bytes`,
+      );
+    }
+  }
+  return { frameBytes, stripeFrames };
+}
+
+function wrapKeys(options: EncodeObjectOptions, dataKey: SecretKey, objectId: Uint8Array) {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  return {
+    kek: base64(wrapDataKeyWithKek(options.keyring, dataKey, objectId)),
+    recipients: (options.recipients ?? []).map((publicKey) => ({
+      id: recipientId(publicKey),
+      wrap: base64(wrapDataKeyForRecipient(publicKey, dataKey, objectId)),
+    })),
+  };
 }

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -39,6 +39,10 @@ test("keygen -y prints the public key of a secret key file; garbage is a clear e
   const run = qss("keygen", "-y", path);
   expect(run.status).toBe(0);
   expect(run.stdout.trim()).toBe(formatRecipientPublicKey(recipientPublicKeyOf(secret)));
+  chmodSync(path, 0o644);
+  const loose = qss("keygen", "-y", path);
+  expect(loose.status).toBe(0);
+  expect(loose.stderr).toContain("readable by group or others");
   const bad = qss("keygen", "-y", main);
   expect(bad.status).toBe(1);
   expect(bad.stderr).toContain("Cannot parse the recipient secret key file");

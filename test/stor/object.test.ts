@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { isQssError } from "../../src/base/errors.ts";
 import { blake2b128 } from "../../src/stor/blake2b-128.ts";
 import { deriveKeyring, parseMasterSecret } from "../../src/stor/keyring.ts";
@@ -7,7 +11,7 @@ import { decodeObject, decodeObjectToBytes } from "../../src/stor/object-decode.
 import { encodeObject } from "../../src/stor/object-encode.ts";
 import { generateRecipientKeyPair } from "../../src/stor/recipient-keys.ts";
 import { shardHeaderBytes } from "../../src/stor/shard-format.ts";
-import { bytesSource, type ShardSource } from "../../src/stor/sources.ts";
+import { bytesSource, openFileSource, type ShardSource } from "../../src/stor/sources.ts";
 import {
   bytesShard,
   failingShard,
@@ -234,5 +238,79 @@ describe("keys and access", () => {
     expect(() => parseManifest({ ...manifest, dataShards: 0 })).toThrow(/dataShards/);
     expect(() => parseManifest({ ...manifest, extra: 1 })).toThrow(/Cannot parse object manifest/);
     expect(() => parseManifest("garbage")).toThrow(/Cannot parse object manifest/);
+    const huge = { ...manifest, stripeEncryptedBytes: [2 ** 31, 100] };
+    expect(() => parseManifest(huge)).toThrow(/exceeds/);
   });
+});
+
+describe("segment files", () => {
+  test("a file source encodes; the manifest checksum is what `b2sum -l 128` prints", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qss-object-"));
+    try {
+      const path = join(dir, "segment");
+      const data = textBytes(5 * stripeBytes + 123);
+      writeFileSync(path, data);
+      const source = await openFileSource(path);
+      const shards = new MemoryShards(6);
+      const options = { keyring, dataShards: 4, parityShards: 2, frameBytes, stripeFrames };
+      const manifest = await encodeObject(source, options, shards.writer);
+      await source.close();
+      const b2sum = spawnSync("b2sum", ["-l", "128", path], { encoding: "utf8" });
+      expect(manifest.checksum).toBe(b2sum.stdout.split(" ")[0] as string);
+      const sources: (ShardSource | null)[] = shards.sources();
+      sources[4] = null;
+      sources[0] = null;
+      expect(await decodeObjectToBytes(manifest, sources, { keys: { keyring } })).toEqual(data);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("truncation", () => {
+  test("truncated shards and a manifest cut at a stripe boundary are rejected, not crashed on", async () => {
+    const data = randomData(3 * stripeBytes);
+    const { manifest, shards } = await store(data, 2, 1);
+    const cut = shards
+      .sources()
+      .map((_, i) => bytesShard(shards.bytes(i).subarray(0, manifest.shardBytes - 1)));
+    const shortShards = await rejection(decodeObjectToBytes(manifest, cut, { keys: { keyring } }));
+    expect(isQssError(shortShards, "CORRUPT")).toBe(true);
+    expect(String((shortShards as Error).message)).toMatch(/stripe 2 .*read failed/);
+    // Drop the last stripe: the new last stripe was not sealed as final, so its tags fail.
+    const shorter = {
+      ...manifest,
+      plainBytes: 2 * stripeBytes,
+      stripeEncryptedBytes: manifest.stripeEncryptedBytes.slice(0, 2),
+    };
+    const dropped = await rejection(
+      decodeObjectToBytes(shorter, shards.sources(), { keys: { keyring } }),
+    );
+    expect(isQssError(dropped, "CORRUPT")).toBe(true);
+    // Reading only the first stripe of that manifest still works (its stripe is unaffected).
+    const head = await decodeObjectToBytes(shorter, shards.sources(), {
+      keys: { keyring },
+      range: { offset: 0, length: 10 },
+    });
+    expect(head).toEqual(data.subarray(0, 10));
+  });
+});
+
+test("bad encode options fail up front with CONFIG_INVALID", async () => {
+  const cases = [
+    { dataShards: 0, parityShards: 1 },
+    { dataShards: 2, parityShards: 1, frameBytes: 0 },
+    { dataShards: 2, parityShards: 1, stripeFrames: 5000 },
+    { dataShards: 2, parityShards: 1, recipients: [new Uint8Array(10)] },
+  ];
+  for (const extra of cases) {
+    let writes = 0;
+    const error = await rejection(
+      encodeObject(bytesSource(textBytes(10)), { keyring, ...extra }, async () => {
+        writes++;
+      }),
+    );
+    expect(isQssError(error, "CONFIG_INVALID")).toBe(true);
+    expect(writes).toBe(0);
+  }
 });
