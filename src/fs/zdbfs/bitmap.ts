@@ -3,6 +3,7 @@
  * p*8192+i of the file is stored. They make holes free, SEEK_DATA/SEEK_HOLE a scan of bits, and
  * let a file's blocks be deleted without probing every index.
  */
+import { assert } from "../../base/assert.ts";
 import { bitmapKey } from "./keys.ts";
 import { bitmapPageBlocks } from "./limits.ts";
 import { Phase, type RecordCache } from "./record-cache.ts";
@@ -31,7 +32,8 @@ export async function loadBitmapPage(cache: RecordCache, ino: number, page: numb
 /** Whether `block` is present; the page must have been loaded. */
 export function hasBlock(cache: RecordCache, ino: number, block: number): boolean {
   const page = cache.peek<Uint8Array>(bitmapKey(ino, bitmapPageOf(block)));
-  if (page === null || page === undefined) return false;
+  assert(page !== undefined, "hasBlock: bitmap page not loaded");
+  if (page === null) return false;
   const bit = block % bitmapPageBlocks;
   return ((page[bit >> 3] ?? 0) & (1 << (bit & 7))) !== 0;
 }
@@ -39,7 +41,9 @@ export function hasBlock(cache: RecordCache, ino: number, block: number): boolea
 /** Set or clear the bit of `block` (page loaded); returns whether it changed. */
 export function setBlock(cache: RecordCache, ino: number, block: number, present: boolean) {
   const key = bitmapKey(ino, bitmapPageOf(block));
-  let page = cache.peek<Uint8Array>(key) ?? null;
+  const cached = cache.peek<Uint8Array>(key);
+  assert(cached !== undefined, "setBlock: bitmap page not loaded");
+  let page = cached;
   if (page === null) {
     if (!present) return false;
     page = new Uint8Array(pageBytes);
@@ -54,10 +58,11 @@ export function setBlock(cache: RecordCache, ino: number, block: number, present
   return true;
 }
 
-/** Present blocks of one page (page loaded), ascending, from `fromBlock` on. */
+/** Present blocks of one page (page loaded), ascending. */
 export function presentBlocks(cache: RecordCache, ino: number, page: number): number[] {
   const bits = cache.peek<Uint8Array>(bitmapKey(ino, page));
-  if (bits === null || bits === undefined) return [];
+  assert(bits !== undefined, "presentBlocks: bitmap page not loaded");
+  if (bits === null) return [];
   const blocks: number[] = [];
   for (let i = 0; i < bits.length; i++) {
     const byte = bits[i] ?? 0;

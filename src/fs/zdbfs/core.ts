@@ -75,7 +75,7 @@ export class FsCore {
     this.options = options;
     this.records = new RecordCache(options.meta, {
       recordsMax: options.metaRecordsMax,
-      evictAgeMs: 2000,
+      evictAgeMs: options.metaEvictAgeMs,
     });
     this.blocks = new BlockCache(options.readCacheBytesMax);
   }

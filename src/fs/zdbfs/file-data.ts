@@ -8,15 +8,51 @@ import { bitmapPageOf, hasBlock, loadBitmapPage, setBlock } from "./bitmap.ts";
 import type { FsCore } from "./core.ts";
 import type { Inode } from "./inode-codec.ts";
 import { now, putInode } from "./inode-table.ts";
-import { blockKey } from "./keys.ts";
+import { bitmapKey, blockKey } from "./keys.ts";
 import { bitmapPageBlocks, blockSizeBytes as bs, fileSizeBytesMax } from "./limits.ts";
 
 const ENXIO = 6;
 
-async function loadBitmapRange(core: FsCore, ino: number, firstBlock: number, lastBlock: number) {
+/** Rounds of loading before a preparation must have settled (each round loads what was evicted). */
+const prepareRoundsMax = 64;
+
+function missingBitmapPages(core: FsCore, ino: number, firstBlock: number, lastBlock: number) {
+  const missing: number[] = [];
   for (let page = bitmapPageOf(firstBlock); page <= bitmapPageOf(lastBlock); page++) {
-    await loadBitmapPage(core.records, ino, page);
+    if (core.records.peek(bitmapKey(ino, page)) === undefined) missing.push(page);
   }
+  return missing;
+}
+
+/**
+ * Load the bitmap pages of blocks [firstBlock, lastBlock] and the stored bytes of the `partial`
+ * blocks (present, uncached) that a modification will merge into. Resolves only after a check
+ * that found everything in memory with no await since, so the caller may then use the caches
+ * synchronously (a concurrent flush may evict clean pages and blocks during any await).
+ */
+async function prepareBlocks(
+  core: FsCore,
+  ino: number,
+  range: { firstBlock: number; lastBlock: number },
+  partial: number[],
+): Promise<Map<number, Uint8Array>> {
+  const bases = new Map<number, Uint8Array>();
+  for (let round = 0; round < prepareRoundsMax; round++) {
+    const pages = missingBitmapPages(core, ino, range.firstBlock, range.lastBlock);
+    const needed =
+      pages.length > 0
+        ? []
+        : partial.filter(
+            (i) =>
+              !bases.has(i) &&
+              core.blocks.get(ino, i) === undefined &&
+              hasBlock(core.records, ino, i),
+          );
+    if (pages.length === 0 && needed.length === 0) return bases;
+    for (const page of pages) await loadBitmapPage(core.records, ino, page);
+    for (const index of needed) bases.set(index, await fetchBlock(core, ino, index));
+  }
+  throw new Error(`blocks of inode ${ino} kept being evicted while loading`);
 }
 
 /** A block's stored bytes (empty when the store lost it: reads as zeros). */
@@ -40,7 +76,7 @@ export async function readData(core: FsCore, inode: Inode, offset: number, size:
   const out = new Uint8Array(end - offset);
   const first = Math.floor(offset / bs);
   const last = Math.floor((end - 1) / bs);
-  await loadBitmapRange(core, inode.ino, first, last);
+  await prepareBlocks(core, inode.ino, { firstBlock: first, lastBlock: last }, []);
   const tasks: Promise<void>[] = [];
   for (let index = first; index <= last; index++) {
     tasks.push(
@@ -61,7 +97,7 @@ export async function readData(core: FsCore, inode: Inode, offset: number, size:
 export async function readAhead(core: FsCore, inode: Inode, fromBlock: number, count: number) {
   const last = Math.min(fromBlock + count, Math.ceil(inode.size / bs)) - 1;
   if (last < fromBlock) return;
-  await loadBitmapRange(core, inode.ino, fromBlock, last);
+  await prepareBlocks(core, inode.ino, { firstBlock: fromBlock, lastBlock: last }, []);
   const tasks: Promise<unknown>[] = [];
   for (let index = fromBlock; index <= last; index++) {
     if (
@@ -72,16 +108,6 @@ export async function readAhead(core: FsCore, inode: Inode, fromBlock: number, c
     }
   }
   await Promise.all(tasks);
-}
-
-/** Base bytes of the partial blocks a modification touches (present, uncached ones). */
-async function partialBases(core: FsCore, ino: number, indexes: number[]) {
-  const bases = new Map<number, Uint8Array>();
-  for (const index of indexes) {
-    if (core.blocks.get(ino, index) !== undefined || !hasBlock(core.records, ino, index)) continue;
-    bases.set(index, await fetchBlock(core, ino, index));
-  }
-  return bases;
 }
 
 /** Make a block dirty (present, in the bitmap, counted) and return it. Synchronous. */
@@ -114,9 +140,9 @@ export async function writeData(
   if (end > fileSizeBytesMax) return -Errno.EFBIG;
   const first = Math.floor(offset / bs);
   const last = Math.floor((end - 1) / bs);
-  await loadBitmapRange(core, inode.ino, first, last);
   const partial = [first, last].filter((i) => i * bs < offset || (i + 1) * bs > end);
-  const bases = await partialBases(core, inode.ino, [...new Set(partial)]);
+  const range = { firstBlock: first, lastBlock: last };
+  const bases = await prepareBlocks(core, inode.ino, range, [...new Set(partial)]);
   let fresh = 0;
   for (let i = first; i <= last; i++) if (!hasBlock(core.records, inode.ino, i)) fresh++;
   if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes) return -Errno.ENOSPC;
@@ -137,9 +163,9 @@ export async function writeData(
 
 /** Zero [from, to) of block `index` (within one block), if present. */
 async function zeroInBlock(core: FsCore, inode: Inode, index: number, from: number, to: number) {
-  await loadBitmapRange(core, inode.ino, index, index);
+  const range = { firstBlock: index, lastBlock: index };
+  const bases = await prepareBlocks(core, inode.ino, range, [index]);
   if (!hasBlock(core.records, inode.ino, index)) return;
-  const bases = await partialBases(core, inode.ino, [index]);
   const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, 0);
   block.data.fill(0, from, Math.min(to, block.data.length));
   if (block.length <= to) block.length = Math.min(block.length, from);

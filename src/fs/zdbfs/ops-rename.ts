@@ -76,12 +76,27 @@ async function renameLocked(core: FsCore, args: RenameArgs): Result<0> {
   return core.inodeLocks.run(locks, async () => {
     const errno = await checkRename(core, args, { srcDir, dstDir, src, dst });
     if (errno !== null) return errno;
+    await reloadEntries(core, args);
     if (args.flags & RenameFlags.EXCHANGE && dst !== null)
       exchange(core, args, srcDir, dstDir, src, dst);
     else move(core, args, srcDir, dstDir, src, dst);
     if (dst !== null && !(args.flags & RenameFlags.EXCHANGE)) await releaseIfUnlinked(core, dst);
     return 0;
   });
+}
+
+const reloadRoundsMax = 64;
+
+/** Make both entries' pages cached at one instant (a flush may evict them during awaits). */
+async function reloadEntries(core: FsCore, args: RenameArgs): Promise<void> {
+  for (let round = 0; round < reloadRoundsMax; round++) {
+    const src = findCached(core, args.parent, args.name);
+    const dst = findCached(core, args.newParent, args.newName);
+    if (src !== null && dst !== null) return;
+    await findEntry(core, args.parent, args.name);
+    await findEntry(core, args.newParent, args.newName);
+  }
+  throw new Error("rename: directory pages kept being evicted");
 }
 
 interface Parties {
