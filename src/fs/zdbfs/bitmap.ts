@@ -58,10 +58,15 @@ export function setBlock(cache: RecordCache, ino: number, block: number, present
   return true;
 }
 
-/** Present blocks of one page (page loaded), ascending. */
-export function presentBlocks(cache: RecordCache, ino: number, page: number): number[] {
-  const bits = cache.peek<Uint8Array>(bitmapKey(ino, page));
-  assert(bits !== undefined, "presentBlocks: bitmap page not loaded");
+/** Whether the bit of `block` is set in the page `bits` (null: an absent page, all clear). */
+export function bitIsSet(bits: Uint8Array | null, block: number): boolean {
+  if (bits === null) return false;
+  const bit = block % bitmapPageBlocks;
+  return ((bits[bit >> 3] ?? 0) & (1 << (bit & 7))) !== 0;
+}
+
+/** Present blocks of page number `page` whose bits are `bits`, ascending. */
+export function presentBlocks(bits: Uint8Array | null, page: number): number[] {
   if (bits === null) return [];
   const blocks: number[] = [];
   for (let i = 0; i < bits.length; i++) {

@@ -105,8 +105,8 @@ export async function loadPresentBlocks(core: FsCore, inode: Inode): Promise<num
   const pages = Math.ceil(Math.ceil(inode.size / blockSizeBytes) / bitmapPageBlocks);
   const blocks: number[] = [];
   for (let page = 0; page < pages && blocks.length < inode.blockCount; page++) {
-    await loadBitmapPage(core.records, inode.ino, page);
-    blocks.push(...presentBlocks(core.records, inode.ino, page));
+    const bits = await loadBitmapPage(core.records, inode.ino, page);
+    blocks.push(...presentBlocks(bits, page));
   }
   return blocks;
 }
