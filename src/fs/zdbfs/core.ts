@@ -57,6 +57,8 @@ export class FsCore {
   orphans = new Set<number>();
   /** O_TMPFILE inodes: nlink 0 yet allowed to be linked in (I_LINKABLE). */
   readonly linkable = new Set<number>();
+  /** Inodes being deleted (their blocks and records), so that a second release skips them. */
+  readonly destroying = new Set<number>();
   superblock: Superblock = {
     blockSizeBytes: 0,
     inodeReservedUpTo: 0,
@@ -134,9 +136,25 @@ export class FsCore {
     });
   }
 
-  /** Write the dirty blocks of one file (on release), under the commit lock. */
-  flushFile(ino: number): Promise<void> {
-    return this.commitLock.run(() => this.#writeBlocks(this.blocks.snapshotDirty(ino)));
+  readonly #releasedFiles = new Set<number>();
+  #releaseFlushScheduled = false;
+
+  /**
+   * Write the dirty blocks of released files soon, in one batch, without making release wait
+   * (a failure leaves them dirty for the next commit).
+   */
+  flushFileSoon(ino: number): void {
+    this.#releasedFiles.add(ino);
+    if (this.#releaseFlushScheduled) return;
+    this.#releaseFlushScheduled = true;
+    setTimeout(() => {
+      this.#releaseFlushScheduled = false;
+      const inos = [...this.#releasedFiles];
+      this.#releasedFiles.clear();
+      void this.commitLock
+        .run(() => this.#writeBlocks(inos.flatMap((i) => this.blocks.snapshotDirty(i))))
+        .catch(() => {});
+    }, 0);
   }
 
   async #writeBlocks(writes: BlockWrite[]): Promise<void> {

@@ -161,13 +161,30 @@ function removeName(
   if (isDotOrDotDot(name)) return Promise.resolve(wantDir ? Errno.EINVAL : Errno.EISDIR);
   const bad = checkName(name);
   if (bad !== 0) return Promise.resolve(bad);
-  return core.inodeLocks.run([parent], async (): Result<0> => {
+  return removeNameLocked(core, parent, name, wantDir, ctx).then(async (removed) => {
+    if (isErrno(removed)) return removed;
+    if (removed.nlink === 0) {
+      await core.inodeLocks.run([removed.ino], () => releaseIfUnlinked(core, removed));
+    }
+    return 0;
+  });
+}
+
+/** The checks and the removal, under the directory's and the child's locks. */
+function removeNameLocked(
+  core: FsCore,
+  parent: number,
+  name: Uint8Array,
+  wantDir: boolean,
+  ctx: RequestContext,
+): Promise<Inode | number> {
+  return core.inodeLocks.run([parent], async () => {
     const dir = await loadParent(core, parent, ctx, true);
     if (isErrno(dir)) return dir;
     const found = await findEntry(core, parent, name);
     if (found.entry === null) return Errno.ENOENT;
     const childIno = found.entry.ino;
-    return core.inodeLocks.run([childIno], async (): Result<0> => {
+    return core.inodeLocks.run([childIno], async () => {
       const child = await getInode(core, childIno);
       if (child === null) return Errno.EIO;
       if (wantDir && !isDir(child)) return Errno.ENOTDIR;
@@ -188,8 +205,7 @@ function removeName(
       dir.ctime = time;
       putInode(core, dir);
       putInode(core, child);
-      await releaseIfUnlinked(core, child);
-      return 0;
+      return child;
     });
   });
 }
