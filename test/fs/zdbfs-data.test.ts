@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Whence } from "../../src/fs/operations.ts";
+import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
 import {
   b,
@@ -14,7 +15,7 @@ import {
   writeFile,
 } from "./helpers.ts";
 
-const block = 128 * 1024;
+const block = blockSizeBytes;
 let mounted: ZdbFs[] = [];
 afterEach(async () => {
   for (const fs of mounted) await fs.destroy().catch(() => {});

@@ -3,12 +3,14 @@
  * tiny caches (eviction on every flush) and a tiny write-back bound; contents must match a
  * model and fsck must be clean afterwards, also after a remount.
  */
+
 import { afterEach, describe, expect, test } from "bun:test";
 import { fsck } from "../../src/fs/zdbfs/fsck.ts";
+import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
 import { b, lookupIno, mkdirP, mount, ok, readAll, root, rootCtx } from "./helpers.ts";
 
-const block = 128 * 1024;
+const block = blockSizeBytes;
 let mounted: ZdbFs[] = [];
 afterEach(async () => {
   for (const fs of mounted) await fs.destroy().catch(() => {});

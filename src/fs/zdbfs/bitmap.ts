@@ -1,6 +1,6 @@
 /**
  * Block-presence bitmaps ("m"+ino+page, meta namespace): bit i of page p says whether block
- * p*8192+i of the file is stored. They make holes free, SEEK_DATA/SEEK_HOLE a scan of bits, and
+ * p*32768+i of the file is stored. They make holes free, SEEK_DATA/SEEK_HOLE a scan of bits, and
  * let a file's blocks be deleted without probing every index.
  */
 import { assert } from "../../base/assert.ts";
@@ -53,7 +53,7 @@ export function setBlock(cache: RecordCache, ino: number, block: number, present
   const was = ((page[bit >> 3] ?? 0) & mask) !== 0;
   if (was === present) return false;
   page[bit >> 3] = (page[bit >> 3] ?? 0) ^ mask;
-  if (page.every((byte) => byte === 0)) cache.remove(key);
+  if (!present && page.every((byte) => byte === 0)) cache.remove(key);
   else cache.put(key, page, encode, Phase.node);
   return true;
 }

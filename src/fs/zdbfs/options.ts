@@ -24,7 +24,7 @@ export interface ZdbFsOptions {
   metaEvictAgeMs?: number;
   /** Dirty metadata records before a flush is started (default 50,000). */
   metaDirtyMax?: number;
-  /** Blocks read ahead on sequential reads (default 4). */
+  /** Blocks read ahead on sequential reads (default 16, 512 KiB). */
   readaheadBlocks?: number;
   entryTimeoutMs?: number;
   attrTimeoutMs?: number;
@@ -61,7 +61,7 @@ export function resolveOptions(options: ZdbFsOptions): ResolvedOptions {
     metaRecordsMax: 200_000,
     metaDirtyMax: 50_000,
     metaEvictAgeMs: 2000,
-    readaheadBlocks: 4,
+    readaheadBlocks: 16,
     entryTimeoutMs: 1000,
     attrTimeoutMs: 1000,
     lockStaleMs: 30_000,
