@@ -127,7 +127,11 @@ export function link(
   const bad = checkName(newName);
   if (bad !== 0) return Promise.resolve(bad);
   if (isDotOrDotDot(newName)) return Promise.resolve(Errno.EEXIST);
-  return core.inodeLocks.run([newParent], async (): Result<Entry> => {
+  const locked = (body: () => Result<Entry>) =>
+    core.inodeLocks.run([newParent], () =>
+      ino === newParent ? body() : core.inodeLocks.run([ino], body),
+    );
+  return locked(async (): Result<Entry> => {
     const dir = await loadParent(core, newParent, ctx, true);
     if (isErrno(dir)) return dir;
     const found = await findEntry(core, newParent, newName);
