@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { fsck } from "../../src/fs/zdbfs/fsck.ts";
+import { formatFsckReport, fsck } from "../../src/fs/zdbfs/fsck.ts";
 import { decodeInode, encodeInode } from "../../src/fs/zdbfs/inode-codec.ts";
 import { blockKey, inodeKey } from "../../src/fs/zdbfs/keys.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
@@ -48,6 +48,9 @@ describe("fsck", () => {
     const report = await fsck(meta, data);
     expect(kinds(report)).toContain("dangling-entry");
     expect(report.clean).toBe(false);
+    const text = formatFsckReport(report);
+    expect(text).toContain(`dangling-entry: inode ${d}`);
+    expect(text.split("\n")[0]).toContain("problem(s)");
   });
 
   test("reports orphan inodes, orphan blocks and missing blocks", async () => {
