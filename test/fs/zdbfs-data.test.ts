@@ -89,6 +89,11 @@ describe("file data", () => {
     expect(hole.every((x) => x === 0)).toBe(true);
     expect(await fs.lseek(ino, fh, 0, Whence.DATA, rootCtx)).toBe(Math.floor(far / block) * block);
     expect(await fs.lseek(ino, fh, 0, Whence.HOLE, rootCtx)).toBe(0);
+    const started = Date.now();
+    expect(await fs.fallocate(ino, fh, 0, 2 ** 43, 3, rootCtx)).toBe(0);
+    ok(await fs.setattr(ino, { size: 2 ** 44 - 2 }, rootCtx));
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(text(ok(await fs.read(ino, fh, far, 100, rootCtx)))).toBe("ta");
     await fs.release(ino, fh, 0, rootCtx);
     await fs.syncfs();
     expect((await data.stats()).entries).toBe(1);

@@ -4,7 +4,14 @@
  * Invariant: bytes of a block past the file size are zero (truncate zeroes the tail).
  */
 import { Errno } from "../operations.ts";
-import { bitIsSet, bitmapPageOf, hasBlock, loadBitmapPage, setBlock } from "./bitmap.ts";
+import {
+  bitIsSet,
+  bitmapPageOf,
+  hasBlock,
+  loadBitmapPage,
+  presentBlocks,
+  setBlock,
+} from "./bitmap.ts";
 import type { FsCore } from "./core.ts";
 import type { Inode } from "./inode-codec.ts";
 import { now, putInode } from "./inode-table.ts";
@@ -184,7 +191,9 @@ async function dropBlocks(core: FsCore, inode: Inode, firstBlock: number, lastBl
     const start = Math.max(firstBlock, page * bitmapPageBlocks);
     const stop = Math.min(lastBlock, (page + 1) * bitmapPageBlocks - 1);
     await withBlocks(core, inode.ino, { firstBlock: start, lastBlock: stop, partial: [] }, () => {
-      for (let index = start; index <= stop; index++) {
+      const bits = core.records.peek<Uint8Array>(bitmapKey(inode.ino, page)) ?? null;
+      for (const index of presentBlocks(bits, page)) {
+        if (index < start || index > stop) continue;
         if (!setBlock(core.records, inode.ino, index, false)) continue;
         core.scheduleBlockDelete(inode.ino, index);
         inode.blockCount--;
