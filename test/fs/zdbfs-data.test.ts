@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Whence } from "../../src/fs/operations.ts";
+import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
 import {
   b,
@@ -14,7 +15,7 @@ import {
   writeFile,
 } from "./helpers.ts";
 
-const block = 128 * 1024;
+const block = blockSizeBytes;
 let mounted: ZdbFs[] = [];
 afterEach(async () => {
   for (const fs of mounted) await fs.destroy().catch(() => {});
@@ -88,6 +89,11 @@ describe("file data", () => {
     expect(hole.every((x) => x === 0)).toBe(true);
     expect(await fs.lseek(ino, fh, 0, Whence.DATA, rootCtx)).toBe(Math.floor(far / block) * block);
     expect(await fs.lseek(ino, fh, 0, Whence.HOLE, rootCtx)).toBe(0);
+    const started = Date.now();
+    expect(await fs.fallocate(ino, fh, 0, 2 ** 43, 3, rootCtx)).toBe(0);
+    ok(await fs.setattr(ino, { size: 2 ** 44 - 2 }, rootCtx));
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(text(ok(await fs.read(ino, fh, far, 100, rootCtx)))).toBe("ta");
     await fs.release(ino, fh, 0, rootCtx);
     await fs.syncfs();
     expect((await data.stats()).entries).toBe(1);

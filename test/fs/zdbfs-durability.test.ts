@@ -3,11 +3,12 @@ import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { isQssError } from "../../src/base/errors.ts";
 import { lockKey } from "../../src/fs/zdbfs/keys.ts";
+import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
 import { b, Errno, lookupIno, mount, ok, readAll, root, rootCtx, text } from "./helpers.ts";
 import { MemoryNamespace } from "./memory-namespace.ts";
 
-const block = 128 * 1024;
+const block = blockSizeBytes;
 let mounted: ZdbFs[] = [];
 afterEach(async () => {
   for (const fs of mounted) await fs.destroy().catch(() => {});

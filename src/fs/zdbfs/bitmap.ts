@@ -1,8 +1,9 @@
 /**
  * Block-presence bitmaps ("m"+ino+page, meta namespace): bit i of page p says whether block
- * p*8192+i of the file is stored. They make holes free, SEEK_DATA/SEEK_HOLE a scan of bits, and
+ * p*32768+i of the file is stored. They make holes free, SEEK_DATA/SEEK_HOLE a scan of bits, and
  * let a file's blocks be deleted without probing every index.
  */
+import { assert } from "../../base/assert.ts";
 import { bitmapKey } from "./keys.ts";
 import { bitmapPageBlocks } from "./limits.ts";
 import { Phase, type RecordCache } from "./record-cache.ts";
@@ -31,7 +32,8 @@ export async function loadBitmapPage(cache: RecordCache, ino: number, page: numb
 /** Whether `block` is present; the page must have been loaded. */
 export function hasBlock(cache: RecordCache, ino: number, block: number): boolean {
   const page = cache.peek<Uint8Array>(bitmapKey(ino, bitmapPageOf(block)));
-  if (page === null || page === undefined) return false;
+  assert(page !== undefined, "hasBlock: bitmap page not loaded");
+  if (page === null) return false;
   const bit = block % bitmapPageBlocks;
   return ((page[bit >> 3] ?? 0) & (1 << (bit & 7))) !== 0;
 }
@@ -39,7 +41,9 @@ export function hasBlock(cache: RecordCache, ino: number, block: number): boolea
 /** Set or clear the bit of `block` (page loaded); returns whether it changed. */
 export function setBlock(cache: RecordCache, ino: number, block: number, present: boolean) {
   const key = bitmapKey(ino, bitmapPageOf(block));
-  let page = cache.peek<Uint8Array>(key) ?? null;
+  const cached = cache.peek<Uint8Array>(key);
+  assert(cached !== undefined, "setBlock: bitmap page not loaded");
+  let page = cached;
   if (page === null) {
     if (!present) return false;
     page = new Uint8Array(pageBytes);
@@ -49,15 +53,21 @@ export function setBlock(cache: RecordCache, ino: number, block: number, present
   const was = ((page[bit >> 3] ?? 0) & mask) !== 0;
   if (was === present) return false;
   page[bit >> 3] = (page[bit >> 3] ?? 0) ^ mask;
-  if (page.every((byte) => byte === 0)) cache.remove(key);
+  if (!present && page.every((byte) => byte === 0)) cache.remove(key);
   else cache.put(key, page, encode, Phase.node);
   return true;
 }
 
-/** Present blocks of one page (page loaded), ascending, from `fromBlock` on. */
-export function presentBlocks(cache: RecordCache, ino: number, page: number): number[] {
-  const bits = cache.peek<Uint8Array>(bitmapKey(ino, page));
-  if (bits === null || bits === undefined) return [];
+/** Whether the bit of `block` is set in the page `bits` (null: an absent page, all clear). */
+export function bitIsSet(bits: Uint8Array | null, block: number): boolean {
+  if (bits === null) return false;
+  const bit = block % bitmapPageBlocks;
+  return ((bits[bit >> 3] ?? 0) & (1 << (bit & 7))) !== 0;
+}
+
+/** Present blocks of page number `page` whose bits are `bits`, ascending. */
+export function presentBlocks(bits: Uint8Array | null, page: number): number[] {
+  if (bits === null) return [];
   const blocks: number[] = [];
   for (let i = 0; i < bits.length; i++) {
     const byte = bits[i] ?? 0;

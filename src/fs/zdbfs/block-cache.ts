@@ -134,11 +134,6 @@ export class BlockCache {
     if (set?.size === 0) this.#dirtyByIno.delete(block.ino);
   }
 
-  /** Cached blocks of `ino` (for truncate and delete). */
-  blocksOf(ino: number): CachedBlock[] {
-    return [...this.#blocks.values()].filter((b) => b.ino === ino);
-  }
-
   /** Copies of the dirty blocks (of one inode, or all), to be written by the caller. */
   snapshotDirty(ino?: number): BlockWrite[] {
     const writes: BlockWrite[] = [];

@@ -9,7 +9,7 @@
  */
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import { BlockCache, type BlockWrite } from "./block-cache.ts";
-import { blockKey, orphansKey, superblockKey } from "./keys.ts";
+import { blockKey, KeyTag, orphansKey, readU64BE, superblockKey } from "./keys.ts";
 import { flushConcurrencyMax } from "./limits.ts";
 import { KeyedMutex, Mutex } from "./mutex.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -57,6 +57,8 @@ export class FsCore {
   orphans = new Set<number>();
   /** O_TMPFILE inodes: nlink 0 yet allowed to be linked in (I_LINKABLE). */
   readonly linkable = new Set<number>();
+  /** Inodes being deleted (their blocks and records), so that a second release skips them. */
+  readonly destroying = new Set<number>();
   superblock: Superblock = {
     blockSizeBytes: 0,
     inodeReservedUpTo: 0,
@@ -75,9 +77,17 @@ export class FsCore {
     this.options = options;
     this.records = new RecordCache(options.meta, {
       recordsMax: options.metaRecordsMax,
-      evictAgeMs: 2000,
+      evictAgeMs: options.metaEvictAgeMs,
+      isPinned: (key) => this.#isPinned(key),
     });
     this.blocks = new BlockCache(options.readCacheBytesMax);
+  }
+
+  /** Inodes that are open or locked keep one in-memory object (never evicted and reloaded). */
+  #isPinned(key: Uint8Array): boolean {
+    if (key[0] !== KeyTag.inode || key.length !== 9) return false;
+    const ino = readU64BE(new DataView(key.buffer, key.byteOffset, key.byteLength), 1);
+    return this.openCounts.has(ino) || this.inodeLocks.isBusy(ino);
   }
 
   markSuperblockDirty(): void {
@@ -126,9 +136,25 @@ export class FsCore {
     });
   }
 
-  /** Write the dirty blocks of one file (on release), under the commit lock. */
-  flushFile(ino: number): Promise<void> {
-    return this.commitLock.run(() => this.#writeBlocks(this.blocks.snapshotDirty(ino)));
+  readonly #releasedFiles = new Set<number>();
+  #releaseFlushScheduled = false;
+
+  /**
+   * Write the dirty blocks of released files soon, in one batch, without making release wait
+   * (a failure leaves them dirty for the next commit).
+   */
+  flushFileSoon(ino: number): void {
+    this.#releasedFiles.add(ino);
+    if (this.#releaseFlushScheduled) return;
+    this.#releaseFlushScheduled = true;
+    setTimeout(() => {
+      this.#releaseFlushScheduled = false;
+      const inos = [...this.#releasedFiles];
+      this.#releasedFiles.clear();
+      void this.commitLock
+        .run(() => this.#writeBlocks(inos.flatMap((i) => this.blocks.snapshotDirty(i))))
+        .catch(() => {});
+    }, 0);
   }
 
   async #writeBlocks(writes: BlockWrite[]): Promise<void> {

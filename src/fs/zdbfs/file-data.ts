@@ -4,19 +4,62 @@
  * Invariant: bytes of a block past the file size are zero (truncate zeroes the tail).
  */
 import { Errno } from "../operations.ts";
-import { bitmapPageOf, hasBlock, loadBitmapPage, setBlock } from "./bitmap.ts";
+import {
+  bitIsSet,
+  bitmapPageOf,
+  hasBlock,
+  loadBitmapPage,
+  presentBlocks,
+  setBlock,
+} from "./bitmap.ts";
 import type { FsCore } from "./core.ts";
 import type { Inode } from "./inode-codec.ts";
 import { now, putInode } from "./inode-table.ts";
-import { blockKey } from "./keys.ts";
+import { bitmapKey, blockKey } from "./keys.ts";
 import { bitmapPageBlocks, blockSizeBytes as bs, fileSizeBytesMax } from "./limits.ts";
 
 const ENXIO = 6;
 
-async function loadBitmapRange(core: FsCore, ino: number, firstBlock: number, lastBlock: number) {
+/** Rounds of loading before a preparation must have settled (each round loads what was evicted). */
+const prepareRoundsMax = 64;
+
+function missingBitmapPages(core: FsCore, ino: number, firstBlock: number, lastBlock: number) {
+  const missing: number[] = [];
   for (let page = bitmapPageOf(firstBlock); page <= bitmapPageOf(lastBlock); page++) {
-    await loadBitmapPage(core.records, ino, page);
+    if (core.records.peek(bitmapKey(ino, page)) === undefined) missing.push(page);
   }
+  return missing;
+}
+
+/**
+ * Load the bitmap pages of blocks [firstBlock, lastBlock] and the stored bytes of the `partial`
+ * blocks (present, uncached) that a modification will merge into, then run `use` in the same
+ * synchronous step as the check that found everything in memory: a flush or a read may evict
+ * clean pages and blocks at any await (even between an awaited return and its continuation).
+ */
+async function withBlocks<T>(
+  core: FsCore,
+  ino: number,
+  range: { firstBlock: number; lastBlock: number; partial: number[] },
+  use: (bases: Map<number, Uint8Array>) => T,
+): Promise<T> {
+  const bases = new Map<number, Uint8Array>();
+  for (let round = 0; round < prepareRoundsMax; round++) {
+    const pages = missingBitmapPages(core, ino, range.firstBlock, range.lastBlock);
+    const needed =
+      pages.length > 0
+        ? []
+        : range.partial.filter(
+            (i) =>
+              !bases.has(i) &&
+              core.blocks.get(ino, i) === undefined &&
+              hasBlock(core.records, ino, i),
+          );
+    if (pages.length === 0 && needed.length === 0) return use(bases);
+    for (const page of pages) await loadBitmapPage(core.records, ino, page);
+    for (const index of needed) bases.set(index, await fetchBlock(core, ino, index));
+  }
+  throw new Error(`blocks of inode ${ino} kept being evicted while loading`);
 }
 
 /** A block's stored bytes (empty when the store lost it: reads as zeros). */
@@ -40,19 +83,22 @@ export async function readData(core: FsCore, inode: Inode, offset: number, size:
   const out = new Uint8Array(end - offset);
   const first = Math.floor(offset / bs);
   const last = Math.floor((end - 1) / bs);
-  await loadBitmapRange(core, inode.ino, first, last);
-  const tasks: Promise<void>[] = [];
-  for (let index = first; index <= last; index++) {
-    tasks.push(
-      blockBytes(core, inode.ino, index).then((bytes) => {
-        if (bytes === null) return;
-        const blockStart = index * bs;
-        const from = Math.max(offset, blockStart) - blockStart;
-        const to = Math.min(end, blockStart + bs) - blockStart;
-        out.set(bytes.subarray(from, Math.min(to, bytes.length)), blockStart + from - offset);
-      }),
-    );
-  }
+  const range = { firstBlock: first, lastBlock: last, partial: [] };
+  const tasks = await withBlocks(core, inode.ino, range, () => {
+    const started: Promise<void>[] = [];
+    for (let index = first; index <= last; index++) {
+      started.push(
+        blockBytes(core, inode.ino, index).then((bytes) => {
+          if (bytes === null) return;
+          const blockStart = index * bs;
+          const from = Math.max(offset, blockStart) - blockStart;
+          const to = Math.min(end, blockStart + bs) - blockStart;
+          out.set(bytes.subarray(from, Math.min(to, bytes.length)), blockStart + from - offset);
+        }),
+      );
+    }
+    return started;
+  });
   await Promise.all(tasks);
   return out;
 }
@@ -61,27 +107,18 @@ export async function readData(core: FsCore, inode: Inode, offset: number, size:
 export async function readAhead(core: FsCore, inode: Inode, fromBlock: number, count: number) {
   const last = Math.min(fromBlock + count, Math.ceil(inode.size / bs)) - 1;
   if (last < fromBlock) return;
-  await loadBitmapRange(core, inode.ino, fromBlock, last);
-  const tasks: Promise<unknown>[] = [];
-  for (let index = fromBlock; index <= last; index++) {
-    if (
-      core.blocks.get(inode.ino, index) === undefined &&
-      hasBlock(core.records, inode.ino, index)
-    ) {
-      tasks.push(blockBytes(core, inode.ino, index));
+  const range = { firstBlock: fromBlock, lastBlock: last, partial: [] };
+  const tasks = await withBlocks(core, inode.ino, range, () => {
+    const started: Promise<unknown>[] = [];
+    for (let index = fromBlock; index <= last; index++) {
+      const cached = core.blocks.get(inode.ino, index) !== undefined;
+      if (!cached && hasBlock(core.records, inode.ino, index)) {
+        started.push(blockBytes(core, inode.ino, index));
+      }
     }
-  }
+    return started;
+  });
   await Promise.all(tasks);
-}
-
-/** Base bytes of the partial blocks a modification touches (present, uncached ones). */
-async function partialBases(core: FsCore, ino: number, indexes: number[]) {
-  const bases = new Map<number, Uint8Array>();
-  for (const index of indexes) {
-    if (core.blocks.get(ino, index) !== undefined || !hasBlock(core.records, ino, index)) continue;
-    bases.set(index, await fetchBlock(core, ino, index));
-  }
-  return bases;
 }
 
 /** Make a block dirty (present, in the bitmap, counted) and return it. Synchronous. */
@@ -114,50 +151,55 @@ export async function writeData(
   if (end > fileSizeBytesMax) return -Errno.EFBIG;
   const first = Math.floor(offset / bs);
   const last = Math.floor((end - 1) / bs);
-  await loadBitmapRange(core, inode.ino, first, last);
-  const partial = [first, last].filter((i) => i * bs < offset || (i + 1) * bs > end);
-  const bases = await partialBases(core, inode.ino, [...new Set(partial)]);
-  let fresh = 0;
-  for (let i = first; i <= last; i++) if (!hasBlock(core.records, inode.ino, i)) fresh++;
-  if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes) return -Errno.ENOSPC;
-  for (let index = first; index <= last; index++) {
-    const blockStart = index * bs;
-    const from = Math.max(offset, blockStart);
-    const to = Math.min(end, blockStart + bs);
-    const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, to - blockStart);
-    block.data.set(data.subarray(from - offset, to - offset), from - blockStart);
-    block.length = Math.max(block.length, to - blockStart);
-  }
-  inode.size = Math.max(inode.size, end);
-  inode.mtime = now(core);
-  inode.ctime = inode.mtime;
-  putInode(core, inode);
-  return data.length;
+  const partial = [...new Set([first, last])].filter((i) => i * bs < offset || (i + 1) * bs > end);
+  const range = { firstBlock: first, lastBlock: last, partial };
+  return withBlocks(core, inode.ino, range, (bases) => {
+    let fresh = 0;
+    for (let i = first; i <= last; i++) if (!hasBlock(core.records, inode.ino, i)) fresh++;
+    if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes)
+      return -Errno.ENOSPC;
+    for (let index = first; index <= last; index++) {
+      const blockStart = index * bs;
+      const from = Math.max(offset, blockStart);
+      const to = Math.min(end, blockStart + bs);
+      const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, to - blockStart);
+      block.data.set(data.subarray(from - offset, to - offset), from - blockStart);
+      block.length = Math.max(block.length, to - blockStart);
+    }
+    inode.size = Math.max(inode.size, end);
+    inode.mtime = now(core);
+    inode.ctime = inode.mtime;
+    putInode(core, inode);
+    return data.length;
+  });
 }
-
 /** Zero [from, to) of block `index` (within one block), if present. */
 async function zeroInBlock(core: FsCore, inode: Inode, index: number, from: number, to: number) {
-  await loadBitmapRange(core, inode.ino, index, index);
-  if (!hasBlock(core.records, inode.ino, index)) return;
-  const bases = await partialBases(core, inode.ino, [index]);
-  const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, 0);
-  block.data.fill(0, from, Math.min(to, block.data.length));
-  if (block.length <= to) block.length = Math.min(block.length, from);
+  const range = { firstBlock: index, lastBlock: index, partial: [index] };
+  await withBlocks(core, inode.ino, range, (bases) => {
+    if (!hasBlock(core.records, inode.ino, index)) return;
+    const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, 0);
+    block.data.fill(0, from, Math.min(to, block.data.length));
+    if (block.length <= to) block.length = Math.min(block.length, from);
+  });
 }
 
 /** Delete whole blocks [firstBlock, lastBlock] that are present. */
 async function dropBlocks(core: FsCore, inode: Inode, firstBlock: number, lastBlock: number) {
   if (lastBlock < firstBlock) return;
   for (let page = bitmapPageOf(firstBlock); page <= bitmapPageOf(lastBlock); page++) {
-    await loadBitmapPage(core.records, inode.ino, page);
     const start = Math.max(firstBlock, page * bitmapPageBlocks);
     const stop = Math.min(lastBlock, (page + 1) * bitmapPageBlocks - 1);
-    for (let index = start; index <= stop; index++) {
-      if (!setBlock(core.records, inode.ino, index, false)) continue;
-      core.scheduleBlockDelete(inode.ino, index);
-      inode.blockCount--;
-      core.superblock.usedBlocks--;
-    }
+    await withBlocks(core, inode.ino, { firstBlock: start, lastBlock: stop, partial: [] }, () => {
+      const bits = core.records.peek<Uint8Array>(bitmapKey(inode.ino, page)) ?? null;
+      for (const index of presentBlocks(bits, page)) {
+        if (index < start || index > stop) continue;
+        if (!setBlock(core.records, inode.ino, index, false)) continue;
+        core.scheduleBlockDelete(inode.ino, index);
+        inode.blockCount--;
+        core.superblock.usedBlocks--;
+      }
+    });
   }
   core.markSuperblockDirty();
 }
@@ -203,17 +245,18 @@ export async function seekData(core: FsCore, inode: Inode, offset: number, wantD
   if (offset < 0) return -Errno.EINVAL;
   if (offset >= inode.size) return -ENXIO;
   const lastBlock = Math.ceil(inode.size / bs) - 1;
+  let bits: Uint8Array | null = null;
   for (let index = Math.floor(offset / bs); index <= lastBlock; index++) {
     if (index % bitmapPageBlocks === 0 || index === Math.floor(offset / bs)) {
       const page = bitmapPageOf(index);
-      const bits = await loadBitmapPage(core.records, inode.ino, page);
+      bits = await loadBitmapPage(core.records, inode.ino, page);
       if (bits === null && !wantData) return Math.max(offset, index * bs);
       if (bits === null) {
         index = (page + 1) * bitmapPageBlocks - 1;
         continue;
       }
     }
-    if (hasBlock(core.records, inode.ino, index) === wantData) {
+    if (bitIsSet(bits, index) === wantData) {
       return Math.min(Math.max(offset, index * bs), inode.size);
     }
   }

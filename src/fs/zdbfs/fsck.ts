@@ -331,3 +331,13 @@ export async function fsck(meta: ZdbNamespace, data: ZdbNamespace): Promise<Fsck
     blocks,
   });
 }
+
+/** A report as text lines for `qss fsck` (counts, then one line per problem). */
+export function formatFsckReport(report: FsckReport): string {
+  const lines = [
+    `${report.inodes} inodes, ${report.directories} directories, ${report.entries} entries, ` +
+      `${report.blocks} blocks: ${report.clean ? "clean" : `${report.problems.length} problem(s)`}`,
+  ];
+  for (const p of report.problems) lines.push(`${p.kind}: inode ${p.ino}: ${p.detail}`);
+  return lines.join("\n");
+}

@@ -105,8 +105,8 @@ export async function loadPresentBlocks(core: FsCore, inode: Inode): Promise<num
   const pages = Math.ceil(Math.ceil(inode.size / blockSizeBytes) / bitmapPageBlocks);
   const blocks: number[] = [];
   for (let page = 0; page < pages && blocks.length < inode.blockCount; page++) {
-    await loadBitmapPage(core.records, inode.ino, page);
-    blocks.push(...presentBlocks(core.records, inode.ino, page));
+    const bits = await loadBitmapPage(core.records, inode.ino, page);
+    blocks.push(...presentBlocks(bits, page));
   }
   return blocks;
 }
@@ -116,7 +116,8 @@ export async function loadPresentBlocks(core: FsCore, inode: Inode): Promise<num
  * (deleted at last close, or at the next mount after a crash).
  */
 export async function releaseIfUnlinked(core: FsCore, inode: Inode): Promise<void> {
-  if (inode.nlink > 0) return;
+  if (inode.nlink > 0 || core.destroying.has(inode.ino)) return;
+  if (core.records.peek(inodeKey(inode.ino)) === null) return;
   if ((core.openCounts.get(inode.ino) ?? 0) > 0) {
     if (!core.orphans.has(inode.ino)) {
       core.orphans.add(inode.ino);
@@ -129,10 +130,19 @@ export async function releaseIfUnlinked(core: FsCore, inode: Inode): Promise<voi
 
 /** Remove an inode and everything it owns (its names are already gone). */
 export async function destroyInode(core: FsCore, inode: Inode): Promise<void> {
+  if (core.destroying.has(inode.ino)) return;
+  core.destroying.add(inode.ino);
+  try {
+    await destroyLoaded(core, inode);
+  } finally {
+    core.destroying.delete(inode.ino);
+  }
+}
+
+async function destroyLoaded(core: FsCore, inode: Inode): Promise<void> {
   const blocks = await loadPresentBlocks(core, inode);
   const index = isDir(inode) ? await loadDirIndex(core, inode.ino) : null;
   for (const block of blocks) core.scheduleBlockDelete(inode.ino, block);
-  for (const cached of core.blocks.blocksOf(inode.ino)) core.blocks.drop(inode.ino, cached.index);
   const pages = new Set(blocks.map((b) => Math.floor(b / bitmapPageBlocks)));
   for (const page of pages) core.records.remove(bitmapKey(inode.ino, page));
   if (index !== null) {

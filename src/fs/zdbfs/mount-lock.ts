@@ -109,7 +109,8 @@ export class MountLock {
     if (held?.owner === this.#record.owner) return;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
-    const who = held === null ? "nobody (lock record deleted)" : `pid ${held.pid} on host ${held.host}`;
+    const who =
+      held === null ? "nobody (lock record deleted)" : `pid ${held.pid} on host ${held.host}`;
     throw qssError(
       "UNAVAILABLE",
       `Cannot write: the mount lock of namespace ${this.#ns.name} is now held by ${who}`,

@@ -23,6 +23,11 @@ export class Mutex {
 export class KeyedMutex {
   readonly #tails = new Map<number, Promise<void>>();
 
+  /** Whether someone holds or waits for the lock of `key`. */
+  isBusy(key: number): boolean {
+    return this.#tails.has(key);
+  }
+
   /** Run `section` holding the locks of all `keys` (taken in the order given, deduplicated). */
   async run<T>(keys: number[], section: () => Promise<T>): Promise<T> {
     const unique = [...new Set(keys)];

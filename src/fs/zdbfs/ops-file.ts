@@ -165,7 +165,7 @@ export async function release(core: FsCore, ino: number, fh: number): Result<0> 
     if (inode === null) return 0;
     core.linkable.delete(ino);
     if (inode.nlink === 0) await releaseIfUnlinked(core, inode);
-    else await core.flushFile(ino);
+    else core.flushFileSoon(ino);
     return 0;
   });
 }

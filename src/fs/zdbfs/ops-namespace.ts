@@ -127,7 +127,11 @@ export function link(
   const bad = checkName(newName);
   if (bad !== 0) return Promise.resolve(bad);
   if (isDotOrDotDot(newName)) return Promise.resolve(Errno.EEXIST);
-  return core.inodeLocks.run([newParent], async (): Result<Entry> => {
+  const locked = (body: () => Result<Entry>) =>
+    core.inodeLocks.run([newParent], () =>
+      ino === newParent ? body() : core.inodeLocks.run([ino], body),
+    );
+  return locked(async (): Result<Entry> => {
     const dir = await loadParent(core, newParent, ctx, true);
     if (isErrno(dir)) return dir;
     const found = await findEntry(core, newParent, newName);
@@ -161,13 +165,30 @@ function removeName(
   if (isDotOrDotDot(name)) return Promise.resolve(wantDir ? Errno.EINVAL : Errno.EISDIR);
   const bad = checkName(name);
   if (bad !== 0) return Promise.resolve(bad);
-  return core.inodeLocks.run([parent], async (): Result<0> => {
+  return removeNameLocked(core, parent, name, wantDir, ctx).then(async (removed) => {
+    if (isErrno(removed)) return removed;
+    if (removed.nlink === 0) {
+      await core.inodeLocks.run([removed.ino], () => releaseIfUnlinked(core, removed));
+    }
+    return 0;
+  });
+}
+
+/** The checks and the removal, under the directory's and the child's locks. */
+function removeNameLocked(
+  core: FsCore,
+  parent: number,
+  name: Uint8Array,
+  wantDir: boolean,
+  ctx: RequestContext,
+): Promise<Inode | number> {
+  return core.inodeLocks.run([parent], async () => {
     const dir = await loadParent(core, parent, ctx, true);
     if (isErrno(dir)) return dir;
     const found = await findEntry(core, parent, name);
     if (found.entry === null) return Errno.ENOENT;
     const childIno = found.entry.ino;
-    return core.inodeLocks.run([childIno], async (): Result<0> => {
+    return core.inodeLocks.run([childIno], async () => {
       const child = await getInode(core, childIno);
       if (child === null) return Errno.EIO;
       if (wantDir && !isDir(child)) return Errno.ENOTDIR;
@@ -188,8 +209,7 @@ function removeName(
       dir.ctime = time;
       putInode(core, dir);
       putInode(core, child);
-      await releaseIfUnlinked(core, child);
-      return 0;
+      return child;
     });
   });
 }

@@ -72,16 +72,39 @@ async function renameLocked(core: FsCore, args: RenameArgs): Result<0> {
   const src = await getInode(core, srcFound.entry.ino);
   const dst = dstFound.entry === null ? null : await getInode(core, dstFound.entry.ino);
   if (src === null || (dstFound.entry !== null && dst === null)) return Errno.EIO;
-  const locks = dst !== null && isDir(dst) ? [dst.ino] : [];
+  const held = new Set([args.parent, args.newParent]);
+  const children = dst === null ? [src.ino] : [src.ino, dst.ino].sort((a, b) => a - b);
+  const locks = children.filter((ino) => !held.has(ino));
   return core.inodeLocks.run(locks, async () => {
     const errno = await checkRename(core, args, { srcDir, dstDir, src, dst });
     if (errno !== null) return errno;
-    if (args.flags & RenameFlags.EXCHANGE && dst !== null)
-      exchange(core, args, srcDir, dstDir, src, dst);
-    else move(core, args, srcDir, dstDir, src, dst);
+    await withEntries(core, args, () => {
+      if (args.flags & RenameFlags.EXCHANGE && dst !== null) {
+        exchange(core, args, srcDir, dstDir, src, dst);
+      } else {
+        move(core, args, srcDir, dstDir, src, dst);
+      }
+    });
     if (dst !== null && !(args.flags & RenameFlags.EXCHANGE)) await releaseIfUnlinked(core, dst);
     return 0;
   });
+}
+
+const reloadRoundsMax = 64;
+
+/**
+ * Run `mutate` in the same synchronous step as the check that both entries' pages are cached
+ * (a flush may evict clean pages at any await).
+ */
+async function withEntries(core: FsCore, args: RenameArgs, mutate: () => void): Promise<void> {
+  for (let round = 0; round < reloadRoundsMax; round++) {
+    const src = findCached(core, args.parent, args.name);
+    const dst = findCached(core, args.newParent, args.newName);
+    if (src !== null && dst !== null) return mutate();
+    await findEntry(core, args.parent, args.name);
+    await findEntry(core, args.newParent, args.newName);
+  }
+  throw new Error("rename: directory pages kept being evicted");
 }
 
 interface Parties {

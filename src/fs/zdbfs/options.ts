@@ -20,9 +20,11 @@ export interface ZdbFsOptions {
   readCacheBytesMax?: number;
   /** Metadata records kept in memory (default 200,000). */
   metaRecordsMax?: number;
+  /** Records used more recently than this are never evicted (default 2000). */
+  metaEvictAgeMs?: number;
   /** Dirty metadata records before a flush is started (default 50,000). */
   metaDirtyMax?: number;
-  /** Blocks read ahead on sequential reads (default 4). */
+  /** Blocks read ahead on sequential reads (default 16, 512 KiB). */
   readaheadBlocks?: number;
   entryTimeoutMs?: number;
   attrTimeoutMs?: number;
@@ -58,7 +60,8 @@ export function resolveOptions(options: ZdbFsOptions): ResolvedOptions {
     readCacheBytesMax: 64 * 2 ** 20,
     metaRecordsMax: 200_000,
     metaDirtyMax: 50_000,
-    readaheadBlocks: 4,
+    metaEvictAgeMs: 2000,
+    readaheadBlocks: 16,
     entryTimeoutMs: 1000,
     attrTimeoutMs: 1000,
     lockStaleMs: 30_000,

@@ -41,6 +41,8 @@ export interface RecordCacheOptions {
   recordsMax: number;
   /** Records used more recently than this are never evicted (operations hold them). */
   evictAgeMs: number;
+  /** Records never evicted while this says so (inodes that are open or locked). */
+  isPinned?: (key: Uint8Array) => boolean;
 }
 
 export class RecordCache {
@@ -189,6 +191,7 @@ export class RecordCache {
     for (const [id, record] of this.#records) {
       if (excess <= 0) break;
       if (record.lastUseMs >= youngestMs || record.version !== record.writtenVersion) continue;
+      if (this.#options.isPinned?.(record.key)) continue;
       this.#records.delete(id);
       excess--;
     }
