@@ -261,3 +261,32 @@ describe("reply writer", () => {
     }
   });
 });
+
+describe("random requests", () => {
+  test("5000 random requests: never a throw, at most one reply each, always well-formed", async () => {
+    const s = session();
+    await send(s, initRequest());
+    let state = 12345;
+    const random = (n: number) => {
+      state = (state * 1103515245 + 12345) >>> 0;
+      return state % n;
+    };
+    const opcodes = [...Array(52).keys(), 4096, 9999];
+    let expectedMax = 1;
+    for (let i = 0; i < 5000; i++) {
+      const payload = new Uint8Array(random(200)).map(() => random(256));
+      const opcode = opcodes[random(opcodes.length)] as number;
+      const bytes = request(opcode, 100 + i * 2, payload, { nodeId: 1 + random(4) });
+      if (random(10) === 0) new DataView(bytes.buffer).setUint32(0, random(300), true);
+      await send(s, bytes);
+      expectedMax++;
+    }
+    const all = replies();
+    expect(all.length).toBeLessThanOrEqual(expectedMax);
+    expect(all.length).toBeGreaterThan(1000);
+    const uniques = new Set(all.map((r) => r.unique));
+    expect(uniques.size).toBe(all.length);
+    for (const r of all) expect(r.error <= 0 && r.error >= -133).toBe(true);
+    expect(s.stats.handlerErrors).toBe(0);
+  });
+});
