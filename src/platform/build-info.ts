@@ -32,11 +32,16 @@ export function formatBuildInfo(info: BuildInfo): string {
 }
 
 function sourceCommit(): string {
-  const result = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], {
-    cwd: import.meta.dir,
-    stdout: "pipe",
-    stderr: "ignore",
-  });
-  const commit = result.success ? result.stdout.toString().trim() : "";
-  return commit === "" ? "unknown" : commit;
+  try {
+    const result = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], {
+      cwd: import.meta.dir,
+      stdout: "pipe",
+      stderr: "ignore",
+    });
+    const commit = result.success ? result.stdout.toString().trim() : "";
+    return commit === "" ? "unknown" : commit;
+  } catch {
+    // No git, or a binary compiled without the build defines (its directory is virtual).
+    return "unknown";
+  }
 }

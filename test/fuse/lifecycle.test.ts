@@ -111,11 +111,22 @@ describe("mount lifecycle", () => {
     expect(Buffer.compare(readFileSync(`${server.mountDir}/big`), data)).toBe(0);
   }, 20_000);
 
-  test("mount without --memory is a usage error (the 0-db mode is not in this build)", () => {
+  test("mount with a bad option value is a usage error and mounts nothing", () => {
     const { root, mountDir } = makeMountDir();
     try {
-      const result = Bun.spawnSync([process.execPath, cliPath, "mount", mountDir]);
+      const state = `${root}/state`;
+      const result = Bun.spawnSync([
+        process.execPath,
+        cliPath,
+        "mount",
+        mountDir,
+        "--state",
+        state,
+        "--size",
+        "lots",
+      ]);
       expect(result.exitCode).toBe(2);
+      expect(result.stderr.toString()).toContain('--size: cannot parse size "lots"');
       expect(findMount(mountDir)).toBeUndefined();
     } finally {
       rmSync(root, { recursive: true, force: true });
