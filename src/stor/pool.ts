@@ -64,133 +64,151 @@ interface Slot {
   job: Job | null;
 }
 
-export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
-  const size = options.size ?? Math.max(1, availableParallelism());
-  assert(Number.isInteger(size) && size >= 1 && size <= poolWorkersMax, "pool size out of range");
-  const queueJobsMax = options.queueJobsMax ?? poolQueueJobsDefault;
-  const attemptsMax = options.attemptsMax ?? poolAttemptsDefault;
-  const queue: Job[] = [];
-  const waitingForSpace: (() => void)[] = [];
-  let nextId = 1;
-  let restarts = 0;
-  let closed = false;
-  const slots: Slot[] = [];
+type WorkerReply = {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  code?: QssErrorCode;
+  message?: string;
+};
 
-  function startSlot(slot: Slot): void {
-    const worker = options.start();
-    slot.worker = worker;
-    worker.onmessage = (event: MessageEvent) => finish(slot, worker, event.data);
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault?.();
-      crashed(slot, worker, event.message);
-    };
-    worker.addEventListener("close", () => crashed(slot, worker, "worker exited"));
+export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  return new Pool(options);
+}
+
+class Pool implements WorkerPool {
+  readonly size: number;
+  #restarts = 0;
+  readonly #start: () => Worker;
+  readonly #queueJobsMax: number;
+  readonly #attemptsMax: number;
+  readonly #queue: Job[] = [];
+  readonly #waitingForSpace: (() => void)[] = [];
+  readonly #slots: Slot[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.size = options.size ?? Math.max(1, availableParallelism());
+    assert(
+      Number.isInteger(this.size) && this.size >= 1 && this.size <= poolWorkersMax,
+      "pool size out of range",
+    );
+    this.#start = options.start;
+    this.#queueJobsMax = options.queueJobsMax ?? poolQueueJobsDefault;
+    this.#attemptsMax = options.attemptsMax ?? poolAttemptsDefault;
+    for (let i = 0; i < this.size; i++) {
+      const slot = { job: null } as unknown as Slot;
+      this.#slots.push(slot);
+      this.#startSlot(slot);
+    }
   }
 
-  function crashed(slot: Slot, worker: Worker, reason: string): void {
-    if (closed || slot.worker !== worker) return;
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  async submit<R>(task: PoolTask): Promise<{ result: Promise<R> }> {
+    while (!this.#closed && this.#queue.length >= this.#queueJobsMax) {
+      await new Promise<void>((resolve) => this.#waitingForSpace.push(resolve));
+    }
+    if (this.#closed)
+      throw qssError("UNAVAILABLE", "Cannot submit a job: the worker pool is closed");
+    const result = new Promise<R>((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#queue.push({
+        id,
+        task,
+        attempts: 0,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+    });
+    this.#pump();
+    return { result };
+  }
+
+  async run<R>(task: PoolTask): Promise<R> {
+    const { result } = await this.submit<R>(task);
+    return result;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closedError = () => qssError("UNAVAILABLE", "The worker pool was closed");
+    for (const slot of this.#slots) {
+      slot.worker.terminate();
+      slot.job?.reject(closedError());
+      slot.job = null;
+    }
+    for (const job of this.#queue.splice(0)) job.reject(closedError());
+    for (const wake of this.#waitingForSpace.splice(0)) wake();
+  }
+
+  #startSlot(slot: Slot): void {
+    const worker = this.#start();
+    slot.worker = worker;
+    worker.onmessage = (event: MessageEvent<WorkerReply>) => this.#finish(slot, worker, event.data);
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault?.();
+      this.#crashed(slot, worker, event.message);
+    };
+    worker.addEventListener("close", () => this.#crashed(slot, worker, "worker exited"));
+  }
+
+  /** Replace the worker; retry its job unless it has used up its attempts. */
+  #crashed(slot: Slot, worker: Worker, reason: string): void {
+    if (this.#closed || slot.worker !== worker) return;
     worker.terminate();
     const job = slot.job;
     slot.job = null;
-    restarts++;
-    startSlot(slot);
-    if (job) {
-      if (job.attempts >= attemptsMax) {
-        job.reject(
-          qssError("UNAVAILABLE", `Worker crashed ${job.attempts} times on one job: ${reason}`),
-        );
-      } else {
-        queue.unshift(job);
-      }
+    this.#restarts++;
+    this.#startSlot(slot);
+    if (job && job.attempts >= this.#attemptsMax) {
+      job.reject(
+        qssError("UNAVAILABLE", `Worker crashed ${job.attempts} times on one job: ${reason}`),
+      );
+    } else if (job) {
+      this.#queue.unshift(job);
     }
-    pump();
+    this.#pump();
   }
 
-  function finish(
-    slot: Slot,
-    worker: Worker,
-    reply: { id: number; ok: boolean; result?: unknown; code?: QssErrorCode; message?: string },
-  ) {
+  #finish(slot: Slot, worker: Worker, reply: WorkerReply): void {
     if (slot.worker !== worker || !slot.job || slot.job.id !== reply.id) return;
     const job = slot.job;
     slot.job = null;
     if (reply.ok) job.resolve(reply.result);
     else job.reject(qssError(reply.code ?? "IO", reply.message ?? "worker job failed"));
-    pump();
+    this.#pump();
   }
 
-  function pump(): void {
-    for (const slot of slots) {
-      if (closed || slot.job || queue.length === 0) continue;
-      const job = queue.shift() as Job;
+  /** Give queued jobs to idle workers, then let waiting submitters in. */
+  #pump(): void {
+    for (const slot of this.#slots) {
+      if (this.#closed || slot.job || this.#queue.length === 0) continue;
+      const job = this.#queue.shift() as Job;
       slot.job = job;
       job.attempts++;
-      void dispatch(slot, job);
+      void this.#dispatch(slot, job);
     }
-    while (waitingForSpace.length > 0 && queue.length < queueJobsMax) waitingForSpace.shift()?.();
+    while (this.#waitingForSpace.length > 0 && this.#queue.length < this.#queueJobsMax) {
+      this.#waitingForSpace.shift()?.();
+    }
   }
 
-  async function dispatch(slot: Slot, job: Job): Promise<void> {
+  async #dispatch(slot: Slot, job: Job): Promise<void> {
     const worker = slot.worker;
     try {
       const message = await job.task.build();
-      if (slot.worker !== worker || slot.job !== job) return;
+      if (slot.worker !== worker || slot.job !== job) return; // crashed meanwhile: requeued
       worker.postMessage({ id: job.id, payload: message.payload }, message.transfer);
     } catch (error) {
       if (slot.job === job) slot.job = null;
-      job.reject(
-        isQssError(error)
-          ? error
-          : qssError("IO", `Cannot prepare a worker job: ${(error as Error).message}`, error),
-      );
-      pump();
+      const reason = `Cannot prepare a worker job: ${(error as Error).message}`;
+      job.reject(isQssError(error) ? error : qssError("IO", reason, error));
+      this.#pump();
     }
   }
-
-  for (let i = 0; i < size; i++) {
-    const slot = { job: null } as unknown as Slot;
-    slots.push(slot);
-    startSlot(slot);
-  }
-
-  const pool: WorkerPool = {
-    size,
-    get restarts() {
-      return restarts;
-    },
-    async submit<R>(task: PoolTask) {
-      while (!closed && queue.length >= queueJobsMax) {
-        await new Promise<void>((resolve) => waitingForSpace.push(resolve));
-      }
-      if (closed) throw qssError("UNAVAILABLE", "Cannot submit a job: the worker pool is closed");
-      const result = new Promise<R>((resolve, reject) => {
-        queue.push({
-          id: nextId++,
-          task,
-          attempts: 0,
-          resolve: resolve as (value: unknown) => void,
-          reject,
-        });
-      });
-      pump();
-      return { result };
-    },
-    async run<R>(task: PoolTask) {
-      const { result } = await pool.submit<R>(task);
-      return result;
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      for (const slot of slots) {
-        slot.worker.terminate();
-        slot.job?.reject(qssError("UNAVAILABLE", "The worker pool was closed"));
-        slot.job = null;
-      }
-      for (const job of queue.splice(0))
-        job.reject(qssError("UNAVAILABLE", "The worker pool was closed"));
-      for (const wake of waitingForSpace.splice(0)) wake();
-    },
-  };
-  return pool;
 }
