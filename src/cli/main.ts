@@ -8,6 +8,7 @@ import { buildInfo, formatBuildInfo } from "../platform/build-info.ts";
 import { fsckCommand } from "./fsck.ts";
 import { keygenCommand } from "./keygen.ts";
 import { mountCommand } from "./mount.ts";
+import { syncCommand } from "./sync.ts";
 import { umountCommand } from "./umount.ts";
 import { versionCommand } from "./version.ts";
 import { zdbCommand } from "./zdb.ts";
@@ -27,6 +28,7 @@ export const main = defineCommand({
     zdb: zdbCommand,
     keygen: keygenCommand,
     fsck: fsckCommand,
+    sync: syncCommand,
   },
 });
 

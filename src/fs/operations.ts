@@ -274,6 +274,8 @@ export interface FileSystemOperations {
   releasedir?(ino: number, fh: number, ctx: RequestContext): Result<0>;
   fsyncdir?(ino: number, fh: number, dataOnly: boolean, ctx: RequestContext): Result<0>;
 
+  /** syncfs(2): everything written so far becomes durable. */
+  syncfs?(ctx: RequestContext): Result<0>;
   statfs?(ino: number, ctx: RequestContext): Result<StatfsReply>;
   access?(ino: number, mask: number, ctx: RequestContext): Result<0>;
 

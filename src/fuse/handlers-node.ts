@@ -113,3 +113,9 @@ export async function handleStatfs(c: Call, _a: D.NoArgs): Promise<void> {
   if (r === undefined) return c.error(38);
   return errno(r) ? c.error(r) : c.statfs(r);
 }
+
+/** syncfs(2): the kernel forwards it only when it was negotiated; make everything durable. */
+export async function handleSyncfs(c: Call, _a: D.NoArgs): Promise<void> {
+  const r = (await c.ops.syncfs?.(c)) ?? 0;
+  return r === 0 ? c.ok() : c.error(r);
+}

@@ -68,6 +68,7 @@ const entries: [number, OpcodeEntry][] = [
   [Opcode.READDIR, op("READDIR", D.decodeRead, Dir.handleReaddir)],
   [Opcode.RELEASEDIR, op("RELEASEDIR", D.decodeRelease, Dir.handleReleasedir)],
   [Opcode.FSYNCDIR, op("FSYNCDIR", D.decodeFsync, Dir.handleFsyncdir)],
+  [Opcode.SYNCFS, op("SYNCFS", D.decodeNothing, Node.handleSyncfs)], // syncfs(2) of the mount
   [Opcode.ACCESS, op("ACCESS", D.decodeAccess, Node.handleAccess)], // access(2) without default_permissions
   [Opcode.CREATE, op("CREATE", D.decodeCreate, File.handleCreate)], // open(O_CREAT)
   [
