@@ -163,7 +163,14 @@ export class Engine {
 
   /** Rotate every namespace written since its last rotation (`--rotate`). */
   rotateChanged(): void {
-    for (const ns of this.namespaces.values()) if (ns.store.changed) ns.store.jump();
+    for (const ns of this.namespaces.values()) {
+      if (!ns.store.changed) continue;
+      try {
+        ns.store.jump();
+      } catch (error) {
+        this.options.log(`[-] rotation of ${ns.name} failed: ${String(error)}`);
+      }
+    }
   }
 
   syncAll(): void {

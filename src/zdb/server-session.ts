@@ -33,7 +33,7 @@ export interface ServerContext {
   /** Value bytes buffered in `pendingStores` this turn. */
   pendingBytes: number;
   /** Connections whose replies go out at the end of this turn. */
-  scheduledReplies: Set<{ writeOut(): void }>;
+  scheduledReplies: Set<{ writeOut(): void; abort(): void }>;
 }
 
 export class Session {

@@ -128,17 +128,33 @@ function merge(parts: Uint8Array[], total: number): Buffer {
   return out;
 }
 
-function flushStores(context: ServerContext): void {
-  for (const store of context.pendingStores) store.flushPending();
+/**
+ * Write the buffered appends of this turn. False when a write failed (disk full, I/O error):
+ * the replies of this turn must then not be sent, they would acknowledge lost writes.
+ */
+function flushStores(context: ServerContext): boolean {
+  let ok = true;
+  for (const store of context.pendingStores) {
+    try {
+      store.flushPending();
+    } catch (error) {
+      ok = false;
+      context.engine.options.log(`[-] write failed on ${store.options.name}: ${String(error)}`);
+    }
+  }
   context.pendingStores.clear();
   context.pendingBytes = 0;
+  return ok;
 }
 
 function flushTurn(context: ServerContext): void {
-  flushStores(context);
+  const ok = flushStores(context);
   const connections = [...context.scheduledReplies];
   context.scheduledReplies.clear();
-  for (const connection of connections) connection.writeOut();
+  for (const connection of connections) {
+    if (ok) connection.writeOut();
+    else connection.abort();
+  }
 }
 
 class Connection {
@@ -282,8 +298,15 @@ class Connection {
   }
 
   flushNow(): void {
-    flushStores(this.context);
-    this.writeOut();
+    if (flushStores(this.context)) this.writeOut();
+    else this.abort();
+  }
+
+  /** Drop the connection without its pending replies (clients see an error, not a false OK). */
+  abort(): void {
+    this.out.take();
+    this.queue.length = 0;
+    this.socket.destroy();
   }
 
   writeOut(): void {

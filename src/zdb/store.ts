@@ -89,6 +89,8 @@ export class Store {
   lastIndexOffset = 0;
   /** Something was written since the last rotation (for `--rotate`). */
   changed = false;
+  /** Set when a write to the files failed; further writes are refused. */
+  failure: string | null = null;
   /** Writes since the last fsync. */
   unsyncedWrites = 0;
   readonly dirtyIndexIds = new Set<number>();
@@ -302,6 +304,7 @@ export class Store {
    * Property checks (worm, maxsize, lock) are the caller's.
    */
   set(key: Uint8Array, value: Uint8Array, timestampSeconds: number): Uint8Array | null {
+    this.checkWritable();
     if (this.mode === "seq") return this.setSeq(key, value, timestampSeconds);
     if (key.length === 0) throw zdbError("USAGE", replyText.keyNeeded);
     const existing = this.find(key);
@@ -436,6 +439,7 @@ export class Store {
 
   /** Delete a live key: a deleted-flagged data entry is appended, the index flagged in place. */
   del(key: Uint8Array, timestampSeconds: number): boolean {
+    this.checkWritable();
     const slot = this.find(key);
     if (slot < 0) return false;
     const storedKey = this.mode === "seq" ? encodeSeqKey(slot) : key;
@@ -475,8 +479,18 @@ export class Store {
    * reaches the file before its data). Every reply of a write happens after this.
    */
   flushPending(): void {
-    this.pendingData.writeTo(this.dataFd);
-    this.pendingIndex.writeTo(this.indexFd);
+    try {
+      this.pendingData.writeTo(this.dataFd);
+      this.pendingIndex.writeTo(this.indexFd);
+    } catch (error) {
+      // Memory now runs ahead of the files: refuse writes until a restart replays them.
+      this.failure = String(error);
+      throw error;
+    }
+  }
+
+  private checkWritable(): void {
+    if (this.failure !== null) throw zdbError("IO", replyText.cannotWriteData);
   }
 
   /** Make everything written so far durable. */

@@ -220,6 +220,37 @@ test("2000 idle connections do not stop others from being served", async () => {
   }
 }, 20_000);
 
+test("a failed disk write drops the clients of that turn and refuses later writes", async () => {
+  const admin = client();
+  await admin.connect();
+  await admin.call("AUTH", ["admin-test"]);
+  await admin.call("NSNEW", ["failing"]);
+  const ns = daemon.engine.namespace("failing");
+  if (!ns) throw new Error("namespace missing");
+  const store = ns.store;
+  const realFlush = store.flushPending.bind(store);
+  store.flushPending = () => {
+    store.failure = "simulated ENOSPC";
+    throw new Error("simulated ENOSPC");
+  };
+  const victim = new Redis({
+    port: daemon.port,
+    host: "127.0.0.1",
+    protocol: 2,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  clients.push(victim);
+  await victim.connect();
+  await victim.call("SELECT", ["failing"]);
+  await expect(victim.call("SET", ["k", "v"])).rejects.toThrow();
+  store.flushPending = realFlush;
+  await admin.call("SELECT", ["failing"]);
+  await expect(admin.call("SET", ["k2", "v"])).rejects.toThrow("Cannot write data right now");
+  expect(await admin.ping()).toBe("PONG");
+});
+
 describe("redis-cli", () => {
   test("commands through the reference CLI", async () => {
     expect(await redisCli("PING")).toBe("PONG");

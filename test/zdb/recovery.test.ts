@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, readdirSync, statSync, truncateSync } from "node:fs";
+import {
+  copyFileSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { openEngine } from "../../src/zdb/engine.ts";
 import { removeDir, seqKey, str, tempDir, utf8 } from "./helpers.ts";
@@ -140,6 +147,31 @@ test("a fixed-mode server makes new namespaces in its mode and refuses other-mod
     } finally {
       removeDir(dir2);
     }
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test("CHECK reports a corrupted payload (0) and a good one (1)", async () => {
+  const dir = tempDir();
+  try {
+    let engine = await open(dir);
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    await ns.set(utf8("first"), utf8("payload-one"));
+    await ns.set(utf8("second"), utf8("payload-two"));
+    await engine.close();
+    const file = join(dir, "data", "default", "d0");
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf("payload-one");
+    bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
+    writeFileSync(file, bytes);
+    engine = await open(dir);
+    const again = engine.namespace("default");
+    expect(again?.store.check(utf8("first"))).toBe(0);
+    expect(again?.store.check(utf8("second"))).toBe(1);
+    expect(again?.store.check(utf8("missing"))).toBeNull();
+    await engine.close();
   } finally {
     removeDir(dir);
   }
