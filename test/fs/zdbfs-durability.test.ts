@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { isQssError } from "../../src/base/errors.ts";
-import { lockKey } from "../../src/fs/zdbfs/keys.ts";
+import { lockKey, superblockKey } from "../../src/fs/zdbfs/keys.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
 import { b, Errno, lookupIno, mount, ok, readAll, root, rootCtx, text } from "./helpers.ts";
@@ -143,5 +143,29 @@ describe("lock takeover", () => {
     expect(await fs.fsync(created.entry.attr.ino, created.open.fh, false, rootCtx)).toBe(Errno.EIO);
     expect(meta.log.length).toBe(before);
     expect(await meta.get(lockKey())).toEqual(b(JSON.stringify(other)));
+  });
+});
+
+describe("opening namespaces", () => {
+  test("seq-mode namespaces and foreign superblocks are refused with clear errors", async () => {
+    const seq = new ZdbFs({
+      meta: new MemoryNamespace("m", "seq"),
+      data: new MemoryNamespace("d"),
+    });
+    let error: unknown;
+    await seq.init().catch((e) => {
+      error = e;
+    });
+    expect(isQssError(error, "UNSUPPORTED")).toBe(true);
+    expect(String(error)).toContain("user mode");
+    const meta = new MemoryNamespace("m");
+    await meta.set(superblockKey(), b("not a superblock"));
+    const foreign = new ZdbFs({ meta, data: new MemoryNamespace("d") });
+    error = undefined;
+    await foreign.init().catch((e) => {
+      error = e;
+    });
+    expect(isQssError(error, "CORRUPT")).toBe(true);
+    expect(await meta.exists(lockKey())).toBe(false);
   });
 });

@@ -104,17 +104,46 @@ export class BlockCache {
         block.frozen = false;
       }
     }
+    this.#markDirty(block);
+    return block;
+  }
+
+  /** Replace a whole block by `bytes` (a copy the cache may keep), counted dirty. */
+  dirtyWhole(ino: number, index: number, bytes: Uint8Array): CachedBlock {
+    assert(bytes.length === blockSizeBytes, "dirtyWhole: not a whole block");
+    let block = this.#blocks.get(`${ino}:${index}`);
+    if (block === undefined) {
+      block = {
+        ino,
+        index,
+        data: bytes,
+        length: bytes.length,
+        version: 0,
+        writtenVersion: 0,
+        frozen: false,
+      };
+      this.#blocks.set(`${ino}:${index}`, block);
+    } else {
+      if (!isDirty(block)) this.#cleanBytes -= block.data.length;
+      block.data = bytes;
+      block.length = bytes.length;
+      block.frozen = false;
+    }
+    this.#markDirty(block);
+    return block;
+  }
+
+  #markDirty(block: CachedBlock): void {
     if (!isDirty(block)) {
       this.#dirtyCount++;
-      let set = this.#dirtyByIno.get(ino);
+      let set = this.#dirtyByIno.get(block.ino);
       if (set === undefined) {
         set = new Set();
-        this.#dirtyByIno.set(ino, set);
+        this.#dirtyByIno.set(block.ino, set);
       }
       set.add(block);
     }
     block.version++;
-    return block;
   }
 
   /** Forget a block (hole punched, file truncated or deleted). */

@@ -9,7 +9,7 @@
  */
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import { BlockCache, type BlockWrite } from "./block-cache.ts";
-import { blockKey, KeyTag, orphansKey, readU64BE, superblockKey } from "./keys.ts";
+import { blockKey, KeyTag, orphansKey, superblockKey, u64At } from "./keys.ts";
 import { flushConcurrencyMax } from "./limits.ts";
 import { KeyedMutex, Mutex } from "./mutex.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -86,7 +86,7 @@ export class FsCore {
   /** Inodes that are open or locked keep one in-memory object (never evicted and reloaded). */
   #isPinned(key: Uint8Array): boolean {
     if (key[0] !== KeyTag.inode || key.length !== 9) return false;
-    const ino = readU64BE(new DataView(key.buffer, key.byteOffset, key.byteLength), 1);
+    const ino = u64At(key, 1);
     return this.openCounts.has(ino) || this.inodeLocks.isBusy(ino);
   }
 

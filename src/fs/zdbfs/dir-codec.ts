@@ -35,8 +35,9 @@ export function emptyDirIndex(): DirIndex {
 }
 
 export function encodeDirIndex(index: DirIndex): Uint8Array {
-  const bytes = new Uint8Array(8 + index.ids.length * 12);
-  const view = new DataView(bytes.buffer);
+  const buffer = new ArrayBuffer(8 + index.ids.length * 12);
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
   view.setUint32(0, index.nextPageId, true);
   view.setUint32(4, index.ids.length, true);
   for (let i = 0; i < index.ids.length; i++) {
@@ -68,8 +69,9 @@ export function decodeDirIndex(bytes: Uint8Array): DirIndex {
 export function encodeDirPage(page: DirPage): Uint8Array {
   let length = 4;
   for (const entry of page.entries) length += 10 + entry.name.length;
-  const bytes = new Uint8Array(length);
-  const view = new DataView(bytes.buffer);
+  const buffer = new ArrayBuffer(length);
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
   view.setUint32(0, page.entries.length, true);
   let at = 4;
   for (const entry of page.entries) {

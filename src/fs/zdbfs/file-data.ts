@@ -12,6 +12,7 @@ import {
   presentBlocks,
   setBlock,
 } from "./bitmap.ts";
+import type { CachedBlock } from "./block-cache.ts";
 import type { FsCore } from "./core.ts";
 import type { Inode } from "./inode-codec.ts";
 import { now, putInode } from "./inode-table.ts";
@@ -129,7 +130,11 @@ function dirtyBlock(
   base: Uint8Array | null,
   minLength: number,
 ) {
-  const block = core.blocks.dirty(inode.ino, index, base, minLength);
+  return countPresent(core, inode, index, core.blocks.dirty(inode.ino, index, base, minLength));
+}
+
+/** A block became dirty: mark it present in the bitmap and counted. Synchronous. */
+function countPresent(core: FsCore, inode: Inode, index: number, block: CachedBlock) {
   core.cancelBlockDelete(inode.ino, index);
   if (setBlock(core.records, inode.ino, index, true)) {
     inode.blockCount++;
@@ -162,6 +167,15 @@ export async function writeData(
       const blockStart = index * bs;
       const from = Math.max(offset, blockStart);
       const to = Math.min(end, blockStart + bs);
+      if (to - from === bs) {
+        const whole = core.blocks.dirtyWhole(
+          inode.ino,
+          index,
+          data.slice(from - offset, to - offset),
+        );
+        countPresent(core, inode, index, whole);
+        continue;
+      }
       const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, to - blockStart);
       block.data.set(data.subarray(from - offset, to - offset), from - blockStart);
       block.length = Math.max(block.length, to - blockStart);

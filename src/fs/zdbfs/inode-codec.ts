@@ -69,8 +69,9 @@ function getTime(view: DataView, offset: number): Timespec {
 export function encodeInode(inode: Inode): Uint8Array {
   const target = inode.target ?? new Uint8Array(0);
   assert(target.length <= symlinkTargetBytesMax, "symlink target too long");
-  const bytes = new Uint8Array(inodeHeaderBytes + target.length);
-  const view = new DataView(bytes.buffer);
+  const buffer = new ArrayBuffer(inodeHeaderBytes + target.length);
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
   view.setUint8(0, inodeVersion);
   view.setUint8(1, inode.flags);
   view.setUint16(2, target.length, true);

@@ -17,32 +17,39 @@ export const KeyTag = {
 
 const twoPow32 = 2 ** 32;
 
-export function writeU64BE(view: DataView, offset: number, value: number): void {
-  view.setUint32(offset, Math.floor(value / twoPow32));
-  view.setUint32(offset + 4, value >>> 0);
-}
-
-export function readU64BE(view: DataView, offset: number): number {
-  return view.getUint32(offset) * twoPow32 + view.getUint32(offset + 4);
-}
-
 function tagOnly(tag: number): Uint8Array {
   return Uint8Array.of(tag);
+}
+
+/** Big-endian u64 into `key` at `offset`, without a DataView (no ArrayBuffer materialised). */
+function putU64(key: Uint8Array, offset: number, value: number): void {
+  const high = Math.floor(value / twoPow32);
+  const low = value >>> 0;
+  key[offset] = high >>> 24;
+  key[offset + 1] = (high >>> 16) & 0xff;
+  key[offset + 2] = (high >>> 8) & 0xff;
+  key[offset + 3] = high & 0xff;
+  key[offset + 4] = low >>> 24;
+  key[offset + 5] = (low >>> 16) & 0xff;
+  key[offset + 6] = (low >>> 8) & 0xff;
+  key[offset + 7] = low & 0xff;
 }
 
 function tagIno(tag: number, ino: number): Uint8Array {
   const key = new Uint8Array(9);
   key[0] = tag;
-  writeU64BE(new DataView(key.buffer), 1, ino);
+  putU64(key, 1, ino);
   return key;
 }
 
 function tagInoIndex(tag: number, ino: number, index: number): Uint8Array {
   const key = new Uint8Array(13);
   key[0] = tag;
-  const view = new DataView(key.buffer);
-  writeU64BE(view, 1, ino);
-  view.setUint32(9, index);
+  putU64(key, 1, ino);
+  key[9] = index >>> 24;
+  key[10] = (index >>> 16) & 0xff;
+  key[11] = (index >>> 8) & 0xff;
+  key[12] = index & 0xff;
   return key;
 }
 
@@ -66,10 +73,23 @@ export function keyString(key: Uint8Array): string {
   return id;
 }
 
+/** Big-endian u64 of `key` at `offset` (no DataView). */
+export function u64At(key: Uint8Array, offset: number): number {
+  let high = 0;
+  let low = 0;
+  for (let i = 0; i < 4; i++) {
+    high = high * 256 + (key[offset + i] ?? 0);
+    low = low * 256 + (key[offset + 4 + i] ?? 0);
+  }
+  return high * twoPow32 + low;
+}
+
 /** Parse a key with an inode number (and optional u32 index), or null when it is not one. */
 export function parseKey(key: Uint8Array): { tag: number; ino: number; index: number } | null {
   if (key.length !== 9 && key.length !== 13) return null;
-  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
-  const index = key.length === 13 ? view.getUint32(9) : -1;
-  return { tag: key[0] ?? 0, ino: readU64BE(view, 1), index };
+  const index =
+    key.length === 13
+      ? (key[9] ?? 0) * 2 ** 24 + ((key[10] ?? 0) << 16) + ((key[11] ?? 0) << 8) + (key[12] ?? 0)
+      : -1;
+  return { tag: key[0] ?? 0, ino: u64At(key, 1), index };
 }

@@ -59,13 +59,17 @@ async function cleanOrphans(core: FsCore): Promise<number> {
   return cleaned;
 }
 
-/** Format or load; returns how many orphans were cleaned. */
-export async function openState(core: FsCore): Promise<number> {
+/** Both namespaces must be in user mode (keys chosen by the filesystem). */
+export function checkModes(core: FsCore): void {
   for (const ns of [core.meta, core.data]) {
     if (ns.mode !== "user") {
       throw qssError("UNSUPPORTED", `Cannot mount: namespace ${ns.name} must be in user mode`);
     }
   }
+}
+
+/** Format or load; returns how many orphans were cleaned. */
+export async function openState(core: FsCore): Promise<number> {
   const bytes = await core.meta.get(superblockKey());
   if (bytes === null) {
     format(core);

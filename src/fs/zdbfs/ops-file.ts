@@ -1,5 +1,5 @@
 /**
- * open, create, O_TMPFILE, read (with readahead), write (O_APPEND), flush, release, fsync,
+ * open, create, O_TMPFILE, read (with readahead), write, flush, release, fsync,
  * fallocate, lseek, copy_file_range.
  */
 import {
@@ -109,8 +109,9 @@ export async function tmpfile(
 }
 
 export async function read(core: FsCore, ino: number, fh: number, offset: number, size: number) {
+  // No access-mode check: the kernel checks the descriptor, and with its writeback cache it
+  // reads pages through write-only handles to fill partial page writes.
   const handle = handleFor(core, ino, fh);
-  if (handle !== null && !canRead(handle.flags)) return Errno.EBADF;
   if (offset < 0 || size < 0) return Errno.EINVAL;
   const inode = await getInode(core, ino);
   if (inode === null) return Errno.ENOENT;
@@ -142,9 +143,11 @@ export async function write(
     const inode = await getInode(core, ino);
     if (inode === null) return -Errno.ENOENT;
     if (!isRegular(inode)) return -Errno.EINVAL;
-    const at = handle !== null && handle.flags & OpenFlags.append ? inode.size : offset;
+    // O_APPEND: the kernel computes the offset from its size (this is the only mount); with
+    // its writeback cache it writes whole pages at their own offsets through O_APPEND
+    // handles, so the offset given is always the one to use.
     if (ctx.uid !== 0 && inode.mode & 0o6000) killSetId(inode);
-    return writeData(core, inode, at, data);
+    return writeData(core, inode, offset, data);
   });
   if (core.needsFlush()) await core.commit();
   return written;

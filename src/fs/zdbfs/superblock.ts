@@ -26,8 +26,9 @@ const getU64 = (view: DataView, at: number) =>
   view.getUint32(at + 4, true) * twoPow32 + view.getUint32(at, true);
 
 export function encodeSuperblock(sb: Superblock): Uint8Array {
-  const bytes = new Uint8Array(superblockBytes);
-  const view = new DataView(bytes.buffer);
+  const buffer = new ArrayBuffer(superblockBytes);
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
   for (let i = 0; i < 8; i++) bytes[i] = superblockMagic.charCodeAt(i);
   view.setUint32(8, sb.blockSizeBytes, true);
   setU64(view, 16, sb.inodeReservedUpTo);
@@ -54,8 +55,9 @@ export function decodeSuperblock(bytes: Uint8Array): Superblock {
 
 /** The orphan list ("O"): inodes unlinked while open, deleted at last close or next mount. */
 export function encodeOrphans(orphans: Set<number>): Uint8Array {
-  const bytes = new Uint8Array(orphans.size * 8);
-  const view = new DataView(bytes.buffer);
+  const buffer = new ArrayBuffer(orphans.size * 8);
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
   let at = 0;
   for (const ino of orphans) {
     setU64(view, at, ino);

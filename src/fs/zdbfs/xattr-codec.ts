@@ -17,8 +17,9 @@ export function xattrsBytes(xattrs: Xattrs): number {
 }
 
 export function encodeXattrs(xattrs: Xattrs): Uint8Array {
-  const bytes = new Uint8Array(4 + xattrs.size * 5 + xattrsBytes(xattrs));
-  const view = new DataView(bytes.buffer);
+  const buffer = new ArrayBuffer(4 + xattrs.size * 5 + xattrsBytes(xattrs));
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
   view.setUint32(0, xattrs.size, true);
   let at = 4;
   for (const [name, value] of xattrs) {

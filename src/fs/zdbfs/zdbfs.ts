@@ -25,7 +25,7 @@ import type {
 import { Errno } from "../operations.ts";
 import { FsCore } from "./core.ts";
 import { MountLock } from "./mount-lock.ts";
-import { openState } from "./mount-state.ts";
+import { checkModes, openState } from "./mount-state.ts";
 import * as Dir from "./ops-dir.ts";
 import * as File from "./ops-file.ts";
 import * as Names from "./ops-namespace.ts";
@@ -58,6 +58,7 @@ export class ZdbFs implements FileSystemOperations {
   /** Idempotent: `qss mount` opens the filesystem before mounting, the FUSE INIT asks again. */
   async init(): Promise<void> {
     if (this.#opened) return;
+    checkModes(this.core);
     await this.#lock.acquire();
     this.core.beforeWrite = () => this.#lock.verify();
     try {
