@@ -35,6 +35,7 @@ describe("fsck", () => {
     const report = await fsck(meta, data);
     expect(report.problems).toEqual([]);
     expect(report.clean).toBe(true);
+    expect(report.consistent).toBe(true);
     expect(report.directories).toBe(2);
     expect(report.entries).toBe(6);
     expect(report.blocks).toBe(Math.ceil(200_000 / blockSizeBytes) + 2);
@@ -48,6 +49,7 @@ describe("fsck", () => {
     const report = await fsck(meta, data);
     expect(kinds(report)).toContain("dangling-entry");
     expect(report.clean).toBe(false);
+    expect(report.consistent).toBe(false);
     const text = formatFsckReport(report);
     expect(text).toContain(`dangling-entry: inode ${d}`);
     expect(text.split("\n")[0]).toContain("problem(s)");
@@ -61,6 +63,8 @@ describe("fsck", () => {
     await data.del(blockKey(big, 1));
     const report = await fsck(meta, data);
     expect(kinds(report)).toEqual(["missing-block", "orphan-block", "orphan-inode"]);
+    expect(report.consistent).toBe(true);
+    expect(formatFsckReport(report)).toContain("consistent (leaks only)");
     expect(report.problems.find((p) => p.kind === "orphan-inode")?.ino).toBe(9000);
   });
 
