@@ -17,6 +17,8 @@ export interface FsckProblem {
   kind: FsckProblemKind;
   ino: number;
   detail: string;
+  /** For leaked records and blocks: the stored key, and where (what a repair deletes). */
+  leak?: { namespace: "meta" | "data"; key: Uint8Array };
 }
 
 export interface FsckReport {
