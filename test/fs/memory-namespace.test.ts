@@ -12,7 +12,7 @@ describe("MemoryNamespace (test double of ZdbNamespace)", () => {
     expect(second).toEqual(k(1, 0, 0, 0, 0, 0, 0, 0));
     expect(await ns.set(second as Uint8Array, k(3))).toEqual(second);
     expect(await ns.get(second as Uint8Array)).toEqual(k(3));
-    expect(ns.set(k(9, 0, 0, 0, 0, 0, 0, 0), k(1))).rejects.toThrow("only update");
+    await expect(ns.set(k(9, 0, 0, 0, 0, 0, 0, 0), k(1))).rejects.toThrow("only update");
   });
 
   test("user mode: identical SET returns null, DEL, EXISTS, key limits", async () => {
@@ -23,8 +23,8 @@ describe("MemoryNamespace (test double of ZdbNamespace)", () => {
     expect(await ns.del(k(1))).toBe(true);
     expect(await ns.del(k(1))).toBe(false);
     expect(await ns.get(k(1))).toBeNull();
-    expect(ns.set(new Uint8Array(0), k(1))).rejects.toThrow();
-    expect(ns.set(new Uint8Array(256), k(1))).rejects.toThrow("Key too large");
+    await expect(ns.set(new Uint8Array(0), k(1))).rejects.toThrow();
+    await expect(ns.set(new Uint8Array(256), k(1))).rejects.toThrow("Key too large");
   });
 
   test("scan pages through every key once, in insertion order", async () => {

@@ -5,7 +5,7 @@
  * mount, and every file fsync'ed before the cut must read back intact.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { fsck } from "../../src/fs/zdbfs/fsck.ts";
+import { fsck, fsckFatalKinds } from "../../src/fs/zdbfs/fsck.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
 import { b, lookupIno, mkdirP, mount, ok, readAll, root, rootCtx } from "./helpers.ts";
 import { MemoryNamespace } from "./memory-namespace.ts";
@@ -22,7 +22,7 @@ interface SyncPoint {
   files: Map<string, Uint8Array>;
 }
 
-const fatal = new Set(["dangling-entry", "missing-page", "corrupt-record"]);
+const fatal: ReadonlySet<string> = fsckFatalKinds;
 
 async function workload(fs: ZdbFs, meta: MemoryNamespace, data: MemoryNamespace) {
   const points: SyncPoint[] = [];
@@ -88,6 +88,7 @@ describe("crash consistency", () => {
       const bad = report.problems.filter((p) => fatal.has(p.kind));
       if (report.problems.some((p) => p.detail.includes("no superblock"))) continue;
       expect(bad).toEqual([]);
+      expect(report.consistent).toBe(true);
       checked++;
     }
     expect(checked).toBeGreaterThan(100);

@@ -84,6 +84,7 @@ describe("file data", () => {
     expect(attr.size).toBe(2 ** 44);
     expect(attr.blocks).toBeLessThanOrEqual(block / 512);
     expect(text(ok(await fs.read(ino, fh, far, 100, rootCtx)))).toBe("tail");
+    expect(await fs.read(ino, fh, 0, 2 ** 32, rootCtx)).toBe(Errno.EINVAL);
     const hole = ok(await fs.read(ino, fh, 2 ** 40, 4096, rootCtx));
     expect(hole.length).toBe(4096);
     expect(hole.every((x) => x === 0)).toBe(true);

@@ -118,7 +118,7 @@ describe("one mount per namespace set", () => {
     const meta2 = new MemoryNamespace("meta2");
     await meta2.set(lockKey(), b(JSON.stringify(fresh)));
     const refused = new ZdbFs({ meta: meta2, data: new MemoryNamespace("d2") });
-    expect(refused.init()).rejects.toThrow("already mounted");
+    await expect(refused.init()).rejects.toThrow("already mounted");
   });
 
   test("a lock of a dead process on this host is taken over at once", async () => {

@@ -8,7 +8,16 @@ import { type DirIndex, decodeDirIndex, decodeDirPage, emptyDirIndex } from "./d
 import type { FsckProblem, FsckProblemKind } from "./fsck-types.ts";
 import { fsckProblemsMax } from "./fsck-types.ts";
 import { decodeInode, type Inode, isDir, isRegular } from "./inode-codec.ts";
-import { bitmapKey, dirIndexKey, dirPageKey, inodeKey, KeyTag, parseKey } from "./keys.ts";
+import {
+  bitmapKey,
+  blockKey,
+  dirIndexKey,
+  dirPageKey,
+  inodeKey,
+  KeyTag,
+  parseKey,
+  xattrsKey,
+} from "./keys.ts";
 import { bitmapPageBlocks } from "./limits.ts";
 
 const scanPagesMax = 100_000_000;
@@ -71,8 +80,9 @@ export class Checker {
     readonly keys: KeySets,
   ) {}
 
-  report(kind: FsckProblemKind, ino: number, detail: string): void {
-    if (this.problems.length < fsckProblemsMax) this.problems.push({ kind, ino, detail });
+  report(kind: FsckProblemKind, ino: number, detail: string, leak?: FsckProblem["leak"]): void {
+    if (this.problems.length >= fsckProblemsMax) return;
+    this.problems.push(leak === undefined ? { kind, ino, detail } : { kind, ino, detail, leak });
   }
 
   async inode(ino: number): Promise<Inode | null> {
@@ -196,14 +206,24 @@ export async function checkInodes(
   for (const [ino, pages] of c.keys.dirPages) {
     for (const page of pages) {
       if (!c.pagesSeen.get(ino)?.has(page))
-        c.report("orphan-record", ino, `directory page ${page}`);
+        c.report("orphan-record", ino, `directory page ${page}`, {
+          namespace: "meta",
+          key: dirPageKey(ino, page),
+        });
     }
   }
   for (const ino of c.keys.dirIndexes) {
-    if (!c.pagesSeen.has(ino)) c.report("orphan-record", ino, "directory index");
+    if (!c.pagesSeen.has(ino)) {
+      c.report("orphan-record", ino, "directory index", {
+        namespace: "meta",
+        key: dirIndexKey(ino),
+      });
+    }
   }
   for (const ino of c.keys.xattrs) {
-    if (!c.inodes.has(ino)) c.report("orphan-record", ino, "xattrs");
+    if (!c.inodes.has(ino)) {
+      c.report("orphan-record", ino, "xattrs", { namespace: "meta", key: xattrsKey(ino) });
+    }
   }
 }
 
@@ -236,6 +256,7 @@ export async function checkBlocks(c: Checker): Promise<number> {
         "orphan-block",
         ino,
         `block ${index}${inode === null ? " of a missing inode" : " not in the bitmap"}`,
+        { namespace: "data", key: blockKey(ino, index) },
       );
     }
   }
@@ -243,7 +264,10 @@ export async function checkBlocks(c: Checker): Promise<number> {
     const inode = c.inodes.get(ino) ?? (await c.inode(ino));
     for (const page of pages) {
       if (inode === null || !isRegular(inode)) {
-        c.report("orphan-record", ino, `bitmap page ${page}`);
+        c.report("orphan-record", ino, `bitmap page ${page}`, {
+          namespace: "meta",
+          key: bitmapKey(ino, page),
+        });
         continue;
       }
       const bits = await bitmap(ino, page);

@@ -12,13 +12,13 @@
  */
 
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
-import type { FsckProblem, FsckReport } from "./fsck-types.ts";
+import { type FsckProblem, type FsckReport, fsckFatalKinds } from "./fsck-types.ts";
 import { Checker, checkBlocks, checkInodes, scanMeta } from "./fsck-walk.ts";
 import { orphansKey, superblockKey } from "./keys.ts";
 import { decodeOrphans, decodeSuperblock } from "./superblock.ts";
 
 export type { FsckProblem, FsckProblemKind, FsckReport } from "./fsck-types.ts";
-export { fsckProblemsMax } from "./fsck-types.ts";
+export { fsckFatalKinds, fsckProblemsMax } from "./fsck-types.ts";
 
 export async function fsck(meta: ZdbNamespace, data: ZdbNamespace): Promise<FsckReport> {
   const superBytes = await meta.get(superblockKey());
@@ -29,6 +29,7 @@ export async function fsck(meta: ZdbNamespace, data: ZdbNamespace): Promise<Fsck
     blocks: 0,
     problems,
     clean: problems.every((p) => p.kind === "pending-orphan"),
+    consistent: problems.every((p) => !fsckFatalKinds.has(p.kind)),
     ...extra,
   });
   if (superBytes === null) {
@@ -55,7 +56,10 @@ export async function fsck(meta: ZdbNamespace, data: ZdbNamespace): Promise<Fsck
 export function formatFsckReport(report: FsckReport): string {
   const lines = [
     `${report.inodes} inodes, ${report.directories} directories, ${report.entries} entries, ` +
-      `${report.blocks} blocks: ${report.clean ? "clean" : `${report.problems.length} problem(s)`}`,
+      `${report.blocks} blocks: ` +
+      (report.clean
+        ? "clean"
+        : `${report.problems.length} problem(s), ${report.consistent ? "consistent (leaks only)" : "INCONSISTENT"}`),
   ];
   for (const p of report.problems) lines.push(`${p.kind}: inode ${p.ino}: ${p.detail}`);
   return lines.join("\n");

@@ -30,3 +30,5 @@ export const zdbValueBytesMax = 8 * 1024 * 1024;
 export const flushConcurrencyMax = 16;
 /** Bytes one copy_file_range step moves. */
 export const copyChunkBytesMax = 1024 * 1024;
+/** Largest read served at once (the kernel asks at most max_read, 1 MiB). */
+export const readBytesMax = 16 * 1024 * 1024;

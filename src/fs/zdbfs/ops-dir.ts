@@ -15,6 +15,8 @@ import { entryOf, getInode } from "./inode-table.ts";
 import { AccessMask, mayAccess } from "./permissions.ts";
 
 const direntHeaderBytes = 24;
+/** Entries listed per readdir call at most, whatever buffer size is asked. */
+const readdirEntriesMax = 65536;
 const entryOutBytes = 128;
 const align8 = (n: number) => (n + 7) & ~7;
 const dotName = Uint8Array.of(0x2e);
@@ -59,7 +61,8 @@ async function listFitting(
     if (!fits(dotDotName)) return listed;
     listed.push({ ino: dir.parent, name: dotDotName, type: dirType, offset: 2 });
   }
-  const countMax = Math.max(1, Math.ceil(size / align8(direntHeaderBytes + extraBytes + 1)));
+  const fitting = Math.ceil(size / align8(direntHeaderBytes + extraBytes + 1));
+  const countMax = Math.max(1, Math.min(fitting, readdirEntriesMax));
   for (const { entry, cookie } of await listEntries(core, dir.ino, Math.max(offset, 2), countMax)) {
     if (!fits(entry.name)) break;
     listed.push({ ino: entry.ino, name: entry.name, type: entry.type, offset: cookie });

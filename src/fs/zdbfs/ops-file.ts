@@ -15,7 +15,7 @@ import { punchHole, readAhead, readData, seekData, truncateData, writeData } fro
 import { isErrno, loadParent } from "./guards.ts";
 import { isDir, isRegular, S_IFMT, S_IFREG } from "./inode-codec.ts";
 import { createInode, entryOf, getInode, putInode, releaseIfUnlinked } from "./inode-table.ts";
-import { blockSizeBytes, copyChunkBytesMax, fileSizeBytesMax } from "./limits.ts";
+import { blockSizeBytes, copyChunkBytesMax, fileSizeBytesMax, readBytesMax } from "./limits.ts";
 import { createNode } from "./ops-namespace.ts";
 import { killSetId } from "./ops-node.ts";
 import { AccessMask, mayAccess } from "./permissions.ts";
@@ -112,7 +112,7 @@ export async function read(core: FsCore, ino: number, fh: number, offset: number
   // No access-mode check: the kernel checks the descriptor, and with its writeback cache it
   // reads pages through write-only handles to fill partial page writes.
   const handle = handleFor(core, ino, fh);
-  if (offset < 0 || size < 0) return Errno.EINVAL;
+  if (offset < 0 || size < 0 || size > readBytesMax) return Errno.EINVAL;
   const inode = await getInode(core, ino);
   if (inode === null) return Errno.ENOENT;
   if (isDir(inode)) return Errno.EISDIR;

@@ -50,7 +50,8 @@ export class RecordCache {
   readonly #options: RecordCacheOptions;
   readonly #records = new Map<string, CachedRecord>();
   readonly #loading = new Map<string, Promise<unknown>>();
-  #dirtyCount = 0;
+  /** Records with unwritten changes (what a snapshot visits). */
+  readonly #dirty = new Set<CachedRecord>();
 
   constructor(ns: ZdbNamespace, options: RecordCacheOptions) {
     this.#ns = ns;
@@ -58,7 +59,7 @@ export class RecordCache {
   }
 
   get dirtyCount(): number {
-    return this.#dirtyCount;
+    return this.#dirty.size;
   }
 
   get size(): number {
@@ -147,7 +148,7 @@ export class RecordCache {
       };
       this.#records.set(id, record);
     }
-    if (record.version === record.writtenVersion) this.#dirtyCount++;
+    this.#dirty.add(record);
     record.value = value;
     record.encode = encode;
     record.phase = phase;
@@ -158,7 +159,7 @@ export class RecordCache {
   /** Encode every dirty record now; the writes are done by the caller in phase order. */
   snapshot(): RecordSnapshot {
     const phases: SnapshotWrite[][] = Array.from({ length: 5 }, () => []);
-    for (const record of this.#records.values()) {
+    for (const record of this.#dirty) {
       if (record.version === record.writtenVersion) continue;
       const bytes =
         record.value === null || record.encode === null
@@ -178,7 +179,7 @@ export class RecordCache {
     for (const write of writes) {
       const record = write.record;
       if (record.writtenVersion === record.version) continue;
-      if (write.version === record.version) this.#dirtyCount--;
+      if (write.version === record.version) this.#dirty.delete(record);
       record.writtenVersion = Math.max(record.writtenVersion, write.version);
     }
   }
