@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Artifact, build, parseTargets } from "../../scripts/build.ts";
 import { readElfFacts } from "../../scripts/elf.ts";
+import { isMounted, lazyUnmount } from "../../scripts/lib/qss-process.ts";
 import { run } from "../helpers/run.ts";
 
 let outdir = "";
@@ -42,6 +43,33 @@ test("the x64 binary runs alone from an empty directory", async () => {
   expect(result.stdout).toContain("target linux-x64");
   expect(result.stdout).not.toContain("commit unknown");
 });
+
+test("the x64 binary mounts, serves and unmounts from an empty directory (embedded workers)", async () => {
+  const alone = join(emptyDir, "qss-mount");
+  await copyFile(artifact("linux-x64").file, alone);
+  const mountpoint = join(emptyDir, "mnt");
+  await mkdir(mountpoint);
+  const server = Bun.spawn([alone, "mount", "--state", join(emptyDir, "state"), mountpoint], {
+    cwd: emptyDir,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!isMounted(mountpoint) && Date.now() < deadline && server.exitCode === null)
+      await Bun.sleep(25);
+    expect(isMounted(mountpoint)).toBe(true);
+    await writeFile(join(mountpoint, "hello"), "from the compiled binary");
+    expect(await readFile(join(mountpoint, "hello"), "utf8")).toBe("from the compiled binary");
+    const umount = run([alone, "umount", mountpoint], { cwd: emptyDir });
+    expect(umount.exitCode).toBe(0);
+    expect(await server.exited).toBe(0);
+    expect(isMounted(mountpoint)).toBe(false);
+  } finally {
+    if (isMounted(mountpoint)) lazyUnmount(mountpoint);
+    server.kill("SIGKILL");
+  }
+}, 60_000);
 
 test("the arm64 glibc binary runs under qemu-aarch64", () => {
   const result = run([
