@@ -39,6 +39,7 @@ export interface MemoryFileSystemOptions {
 }
 
 const O_ACCMODE = 3;
+const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const fileSizeBytesMax = 2 ** 52;
 const FALLOC_KEEP_SIZE = 1;
@@ -92,6 +93,11 @@ export class MemoryFileSystem extends MemoryDirectories implements FileSystemOpe
     const inode = this.inodes.get(handle.ino);
     if (inode === undefined) return;
     inode.openCount--;
+    if (inode.nlink === 0 && inode.openCount <= 0 && inode.data !== undefined) {
+      // Nameless and closed: nothing can reach the data any more (the record waits for FORGET).
+      inode.data.truncate(0);
+      inode.size = 0;
+    }
     this.maybeFree(inode);
   }
 
@@ -117,6 +123,21 @@ export class MemoryFileSystem extends MemoryDirectories implements FileSystemOpe
   ): Result<CreateReply> {
     const made = this.makeNode(parent, name, S_IFREG | (mode & ~umask & 0o7777), ctx);
     if (typeof made === "number") return made;
+    made.lookups++;
+    const entry: Entry = entryOf(made, this.timeoutMs);
+    return { entry, open: { fh: this.openHandle(made, flags), keepCache: true } };
+  }
+
+  async tmpfile(
+    parent: number,
+    mode: number,
+    flags: number,
+    umask: number,
+    ctx: RequestContext,
+  ): Result<CreateReply> {
+    const made = this.makeUnnamed(parent, S_IFREG | (mode & ~umask & 0o7777), ctx);
+    if (typeof made === "number") return made;
+    made.linkable = (flags & O_EXCL) === 0;
     made.lookups++;
     const entry: Entry = entryOf(made, this.timeoutMs);
     return { entry, open: { fh: this.openHandle(made, flags), keepCache: true } };
