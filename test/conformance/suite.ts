@@ -263,6 +263,17 @@ export const conformanceSuite: Record<string, ConformanceTest> = {
     expect(await fs.readdir(dir)).toEqual(["named"]);
     expect(await fs.readFile(join(dir, "named"), "utf8")).toBe("written before it had a name");
 
+    const second = sys.open(dir, sys.O_TMPFILE | sys.O_RDWR, 0o600);
+    expect(second).toBeGreaterThanOrEqual(0);
+    try {
+      expect(sys.write(second, data)).toBe(data.length);
+      expect(sys.linkatEmptyPath(second, join(dir, "second"))).toBe(0);
+    } finally {
+      expect(sys.close(second)).toBe(0);
+    }
+    expect(Buffer.compare(await fs.readFile(join(dir, "second")), data)).toBe(0);
+    await fs.unlink(join(dir, "second"));
+
     await fs.mkdir(join(dir, "scratch"));
     const scratch = join(dir, "scratch");
     const lost = sys.open(scratch, sys.O_TMPFILE | sys.O_RDWR, 0o600);

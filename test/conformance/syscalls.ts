@@ -35,6 +35,7 @@ export const O_EXCL = 0o200;
 /** __O_TMPFILE | O_DIRECTORY, whose value differs between architectures. */
 export const O_TMPFILE = process.arch === "arm64" ? 0o20040000 : 0o20200000;
 export const AT_SYMLINK_FOLLOW = 0x400;
+export const AT_EMPTY_PATH = 0x1000;
 export const SEEK_DATA = 3;
 export const SEEK_HOLE = 4;
 export const RENAME_NOREPLACE = 1;
@@ -103,6 +104,11 @@ export function open(path: string, flags: number, mode = 0o600): number {
 /** linkat(AT_FDCWD, from, AT_FDCWD, to, flags). */
 export function linkat(from: string, to: string, flags: number): number {
   return check(libc.symbols.linkat(AT_FDCWD, c(from), AT_FDCWD, c(to), flags));
+}
+
+/** linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH): names what `fd` is open on (needs root). */
+export function linkatEmptyPath(fd: number, to: string): number {
+  return check(libc.symbols.linkat(fd, c(""), AT_FDCWD, c(to), AT_EMPTY_PATH));
 }
 
 /** write(2) at the descriptor's offset: bytes written, or -errno. */

@@ -2,8 +2,9 @@
  * A complete POSIX filesystem in memory: the reference behaviour for every qss filesystem,
  * and what tests and benchmarks mount to measure the FUSE layer alone. Files are sparse
  * chunk maps (`file-data.ts`); an inode lives while it has a name, a kernel lookup or an open
- * handle. Permission checks are left to the kernel (mount with default_permissions); `access`
- * answers from the mode bits for mounts without it.
+ * handle (an O_TMPFILE inode starts with only the handle, until link() names it). Permission
+ * checks are left to the kernel (mount with default_permissions); `access` answers from the
+ * mode bits for mounts without it.
  *
  * @example
  * const fs = new MemoryFileSystem({ uid: 0, gid: 0 });
