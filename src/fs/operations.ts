@@ -203,6 +203,19 @@ export interface FileSystemOperations {
     umask: number,
     ctx: RequestContext,
   ): Result<CreateReply>;
+  /**
+   * open(dir, O_TMPFILE): a new regular file in directory `parent` with no name (nlink 0), open
+   * through the returned handle; link() may give it a name (the kernel already refuses that when
+   * `flags` has O_EXCL), and it is freed at its last release if it never got one. Left undefined:
+   * the kernel answers EOPNOTSUPP to open(O_TMPFILE) from then on.
+   */
+  tmpfile?(
+    parent: number,
+    mode: number,
+    flags: number,
+    umask: number,
+    ctx: RequestContext,
+  ): Result<CreateReply>;
   /** Up to `size` bytes at `offset`; fewer only at end of file. */
   read?(
     ino: number,

@@ -251,6 +251,24 @@ export function decodeCreate(p: Payload): Decoded<CreateArgs> {
   };
 }
 
+export interface TmpfileArgs {
+  flags: number;
+  mode: number;
+  umask: number;
+}
+/**
+ * TMPFILE: fuse_create_in, then the name of the kernel's placeholder dentry (Linux sends "/").
+ * The file has no name, so those bytes are ignored: missing, empty or unterminated is fine.
+ */
+export function decodeTmpfile(p: Payload): Decoded<TmpfileArgs> {
+  if (p.bytes.length < Size.createIn) return malformed;
+  return {
+    flags: p.view.getUint32(0, true),
+    mode: p.view.getUint32(4, true),
+    umask: p.view.getUint32(8, true),
+  };
+}
+
 export interface ReleaseArgs {
   fh: number;
   flags: number;

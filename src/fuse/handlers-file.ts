@@ -1,5 +1,5 @@
 /**
- * Handlers for open files: open, create, read, write, flush, release, fsync, fallocate,
+ * Handlers for open files: open, create, tmpfile, read, write, flush, release, fsync, fallocate,
  * lseek, copy_file_range, poll.
  */
 import type { Call } from "./call.ts";
@@ -19,6 +19,13 @@ export async function handleOpen(c: Call, a: D.OpenArgs): Promise<void> {
 
 export async function handleCreate(c: Call, a: D.CreateArgs): Promise<void> {
   const r = await c.ops.create?.(c.nodeId, a.name, a.mode, a.flags, a.umask, c);
+  if (r === undefined) return c.error(38);
+  return errno(r) ? c.error(r) : c.create(r);
+}
+
+/** O_TMPFILE: answered like CREATE; ENOSYS makes the kernel answer EOPNOTSUPP from then on. */
+export async function handleTmpfile(c: Call, a: D.TmpfileArgs): Promise<void> {
+  const r = await c.ops.tmpfile?.(c.nodeId, a.mode, a.flags, a.umask, c);
   if (r === undefined) return c.error(38);
   return errno(r) ? c.error(r) : c.create(r);
 }

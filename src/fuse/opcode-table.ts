@@ -86,6 +86,7 @@ const entries: [number, OpcodeEntry][] = [
   [Opcode.RENAME2, op("RENAME2", D.decodeRename2, Node.handleRename)], // NOREPLACE/EXCHANGE
   [Opcode.LSEEK, op("LSEEK", D.decodeLseek, File.handleLseek)], // SEEK_DATA/SEEK_HOLE
   [Opcode.COPY_FILE_RANGE, op("COPY_FILE_RANGE", D.decodeCopyFileRange, File.handleCopyFileRange)],
+  [Opcode.TMPFILE, op("TMPFILE", D.decodeTmpfile, File.handleTmpfile)], // open(dir, O_TMPFILE)
 ];
 
 /** Indexed by opcode; holes are answered ENOSYS. */

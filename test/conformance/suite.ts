@@ -8,7 +8,7 @@
  */
 import { expect } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import * as sys from "./syscalls.ts";
@@ -236,6 +236,62 @@ export const conformanceSuite: Record<string, ConformanceTest> = {
     await handle.read(back, 0, 10, 0);
     expect(back.toString()).toBe("still here");
     await handle.close();
+  },
+
+  "O_TMPFILE: unnamed until linkat, gone if never linked": async (dir) => {
+    const data = new TextEncoder().encode("written before it had a name");
+    const fd = sys.open(dir, sys.O_TMPFILE | sys.O_RDWR, 0o640);
+    expect(fd).toBeGreaterThanOrEqual(0);
+    try {
+      expect(sys.write(fd, data)).toBe(data.length);
+      const unnamed = fstatSync(fd);
+      expect(unnamed.isFile()).toBe(true);
+      expect(unnamed.nlink).toBe(0);
+      expect(unnamed.mode & 0o777).toBe(0o640);
+      expect(await fs.readdir(dir)).toEqual([]);
+      const named = join(dir, "named");
+      expect(sys.linkat(`/proc/self/fd/${fd}`, named, sys.AT_SYMLINK_FOLLOW)).toBe(0);
+      const stat = await fs.stat(named);
+      expect(stat.nlink).toBe(1);
+      expect(stat.ino).toBe(unnamed.ino);
+      expect(stat.size).toBe(data.length);
+      expect(Buffer.compare(await fs.readFile(named), data)).toBe(0);
+      expect(fstatSync(fd).nlink).toBe(1);
+    } finally {
+      expect(sys.close(fd)).toBe(0);
+    }
+    expect(await fs.readdir(dir)).toEqual(["named"]);
+    expect(await fs.readFile(join(dir, "named"), "utf8")).toBe("written before it had a name");
+
+    const second = sys.open(dir, sys.O_TMPFILE | sys.O_RDWR, 0o600);
+    expect(second).toBeGreaterThanOrEqual(0);
+    try {
+      expect(sys.write(second, data)).toBe(data.length);
+      expect(sys.linkatEmptyPath(second, join(dir, "second"))).toBe(0);
+    } finally {
+      expect(sys.close(second)).toBe(0);
+    }
+    expect(Buffer.compare(await fs.readFile(join(dir, "second")), data)).toBe(0);
+    await fs.unlink(join(dir, "second"));
+
+    await fs.mkdir(join(dir, "scratch"));
+    const scratch = join(dir, "scratch");
+    const lost = sys.open(scratch, sys.O_TMPFILE | sys.O_RDWR, 0o600);
+    expect(lost).toBeGreaterThanOrEqual(0);
+    expect(sys.write(lost, pattern(200_000, 5))).toBe(200_000);
+    expect(sys.close(lost)).toBe(0);
+    expect(await fs.readdir(scratch)).toEqual([]);
+    await fs.rmdir(scratch);
+
+    const exclusive = sys.open(dir, sys.O_TMPFILE | sys.O_RDWR | sys.O_EXCL, 0o600);
+    expect(exclusive).toBeGreaterThanOrEqual(0);
+    try {
+      const to = join(dir, "never");
+      expect(sys.linkat(`/proc/self/fd/${exclusive}`, to, sys.AT_SYMLINK_FOLLOW)).toBe(-2);
+    } finally {
+      expect(sys.close(exclusive)).toBe(0);
+    }
+    expect(await fs.readdir(dir)).toEqual(["named"]);
   },
 
   "chmod, chown, utimes": async (dir) => {

@@ -1,7 +1,8 @@
 /**
  * Syscalls the conformance suite needs that node:fs lacks (lseek SEEK_DATA/SEEK_HOLE,
- * renameat2, xattrs), through bun:ffi. Each returns the result or -errno. Only call them on a
- * mount served by ANOTHER process: they block the calling thread.
+ * renameat2, xattrs, open with raw flags such as O_TMPFILE, linkat with flags), through
+ * bun:ffi. Each returns the result or -errno. Only call them on a mount served by ANOTHER
+ * process: they block the calling thread.
  */
 import { dlopen, FFIType, read } from "bun:ffi";
 
@@ -18,10 +19,23 @@ const libc = dlopen("libc.so.6", {
   getxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   listxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   removexattr: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  open: { args: [FFIType.ptr, FFIType.i32, FFIType.u32], returns: FFIType.i32 },
+  linkat: {
+    args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32],
+    returns: FFIType.i32,
+  },
+  write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  close: { args: [FFIType.i32], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
 });
 
 const AT_FDCWD = -100;
+export const O_RDWR = 0o2;
+export const O_EXCL = 0o200;
+/** __O_TMPFILE | O_DIRECTORY, whose value differs between architectures. */
+export const O_TMPFILE = process.arch === "arm64" ? 0o20040000 : 0o20200000;
+export const AT_SYMLINK_FOLLOW = 0x400;
+export const AT_EMPTY_PATH = 0x1000;
 export const SEEK_DATA = 3;
 export const SEEK_HOLE = 4;
 export const RENAME_NOREPLACE = 1;
@@ -80,4 +94,29 @@ export function listxattr(path: string): string[] | number {
 
 export function removexattr(path: string, name: string): number {
   return check(libc.symbols.removexattr(c(path), c(name)));
+}
+
+/** open(2) with raw flags (O_TMPFILE): a file descriptor, or -errno. */
+export function open(path: string, flags: number, mode = 0o600): number {
+  return check(libc.symbols.open(c(path), flags, mode));
+}
+
+/** linkat(AT_FDCWD, from, AT_FDCWD, to, flags). */
+export function linkat(from: string, to: string, flags: number): number {
+  return check(libc.symbols.linkat(AT_FDCWD, c(from), AT_FDCWD, c(to), flags));
+}
+
+/** linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH): names what `fd` is open on (needs root). */
+export function linkatEmptyPath(fd: number, to: string): number {
+  return check(libc.symbols.linkat(fd, c(""), AT_FDCWD, c(to), AT_EMPTY_PATH));
+}
+
+/** write(2) at the descriptor's offset: bytes written, or -errno. */
+export function write(fd: number, data: Uint8Array): number {
+  const buffer = data.length === 0 ? new Uint8Array(1) : data;
+  return check(libc.symbols.write(fd, buffer, BigInt(data.length)));
+}
+
+export function close(fd: number): number {
+  return check(libc.symbols.close(fd));
 }

@@ -139,6 +139,19 @@ describe("request structs", () => {
     expect([c.flags, c.mode, c.umask, text(c.name)]).toEqual([0o1101, 0o644, 0o22, "f"]);
   });
 
+  test("TMPFILE: fuse_create_in, then a placeholder name that may be missing", () => {
+    const head = new Bytes(16).u32(0, 0o20200002).u32(4, 0o100600).u32(8, 0o22).u32(12, 1).bytes;
+    const expected = { flags: 0o20200002, mode: 0o100600, umask: 0o22 };
+    expect(D.decodeTmpfile(p(concat(head, cstr("/"))))).toEqual(expected); // what Linux sends
+    expect(D.decodeTmpfile(p(head))).toEqual(expected); // no name at all
+    expect(D.decodeTmpfile(p(concat(head, new Uint8Array([0]))))).toEqual(expected); // empty
+    expect(D.decodeTmpfile(p(concat(head, new Uint8Array([0x2f]))))).toEqual(expected); // no NUL
+    expect(D.decodeTmpfile(p(head.subarray(0, 15)))).toBe(D.malformed);
+    expect(D.decodeTmpfile(p(new Uint8Array(0)))).toBe(D.malformed);
+    // The same bytes are a malformed CREATE: CREATE needs its name.
+    expect(D.decodeCreate(p(head))).toBe(D.malformed);
+  });
+
   test("fuse_release_in, fuse_flush_in, fuse_fsync_in", () => {
     const r = new Bytes(24).u64(0, 8).u32(8, 2).u32(12, 1).u64(16, 99);
     expect(D.decodeRelease(p(r.bytes))).toEqual({ fh: 8, flags: 2, releaseFlags: 1 });

@@ -248,6 +248,71 @@ describe("session", () => {
   });
 });
 
+describe("TMPFILE", () => {
+  const tmpfileIn = (flags: number) =>
+    concat(new Bytes(16).u32(0, flags).u32(4, 0o100644).u32(8, 0o22).bytes, cstr("/"));
+
+  test("answered like CREATE with nlink 0; LINK names it; a never-linked one is freed", async () => {
+    const fs = new MemoryFileSystem();
+    const s = session(fs);
+    await send(s, initRequest());
+    await send(s, request(Opcode.TMPFILE, 60, tmpfileIn(0o20200002)));
+    const made = replies()[1] as Reply;
+    expect([made.error, made.len]).toEqual([0, 16 + 128 + 16]);
+    const ino = Number(made.body.getBigUint64(0, true));
+    const fh = Number(made.body.getBigUint64(128, true));
+    expect(made.body.getUint32(40 + 60, true)).toBe(0o100644 & ~0o22); // attr.mode
+    expect(made.body.getUint32(40 + 64, true)).toBe(0); // attr.nlink
+    const data = new TextEncoder().encode("tmp");
+    const write = concat(new Bytes(40).u64(0, fh).u32(16, data.length).bytes, data);
+    await send(s, request(Opcode.WRITE, 62, write, { nodeId: ino }));
+    const link = concat(new Bytes(8).u64(0, ino).bytes, cstr("kept"));
+    await send(s, request(Opcode.LINK, 64, link));
+    await send(s, request(Opcode.LOOKUP, 66, cstr("kept")));
+    const [, , written, linked, found] = replies();
+    expect(written?.body.getUint32(0, true)).toBe(3);
+    expect(linked?.error).toBe(0);
+    expect(linked?.body.getUint32(40 + 64, true)).toBe(1); // nlink after LINK
+    expect(Number(found?.body.getBigUint64(0, true))).toBe(ino);
+    expect(Number(found?.body.getBigUint64(48, true))).toBe(3); // attr.size
+
+    await send(s, request(Opcode.TMPFILE, 68, tmpfileIn(0o20200002)));
+    const other = replies()[5] as Reply;
+    const otherIno = Number(other.body.getBigUint64(0, true));
+    const otherFh = Number(other.body.getBigUint64(128, true));
+    await send(
+      s,
+      request(Opcode.RELEASE, 70, new Bytes(24).u64(0, otherFh).bytes, { nodeId: otherIno }),
+    );
+    await send(s, request(Opcode.FORGET, 72, new Bytes(8).u64(0, 1).bytes, { nodeId: otherIno }));
+    expect(fs.inodes.has(otherIno)).toBe(false);
+    expect(fs.inodes.has(ino)).toBe(true);
+    const readdir = await fs.readdir(1, 0, 0, 4096);
+    expect(typeof readdir === "number" ? [] : readdir.map((e) => e.ino)).toEqual([1, 1, ino]);
+  });
+
+  test("O_EXCL makes it unlinkable; no tmpfile operation is ENOSYS", async () => {
+    const s = session();
+    await send(s, initRequest());
+    await send(s, request(Opcode.TMPFILE, 80, tmpfileIn(0o20200202)));
+    const ino = Number(replies()[1]?.body.getBigUint64(0, true));
+    await send(s, request(Opcode.LINK, 82, concat(new Bytes(8).u64(0, ino).bytes, cstr("x"))));
+    expect(replies()[2]?.error).toBe(-2);
+    const bare = session({});
+    await send(bare, initRequest());
+    await send(bare, request(Opcode.TMPFILE, 84, tmpfileIn(0o20200002)));
+    await send(bare, request(Opcode.TMPFILE, 86, new Uint8Array(8)));
+    expect(
+      replies()
+        .slice(4)
+        .map((r) => [r.unique, r.error]),
+    ).toEqual([
+      [84, -38],
+      [86, -22],
+    ]);
+  });
+});
+
 describe("reply writer", () => {
   test("a reply the device refuses is logged and counted, never thrown", async () => {
     const s = session();

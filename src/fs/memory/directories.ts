@@ -123,6 +123,17 @@ export class MemoryDirectories {
     return inode;
   }
 
+  /** A regular file with no name (nlink 0) for O_TMPFILE, owned as if created in `parent`. */
+  protected makeUnnamed(parent: number, mode: number, ctx: RequestContext): MemoryInode | number {
+    const dir = this.directory(parent);
+    if (typeof dir === "number") return dir;
+    const gid = (dir.mode & 0o2000) !== 0 ? dir.gid : ctx.gid;
+    const inode = newInode(this.nextIno++, mode, { uid: ctx.uid, gid });
+    inode.nlink = 0;
+    this.inodes.set(inode.ino, inode);
+    return inode;
+  }
+
   private counted(made: MemoryInode | number): Entry | number {
     if (typeof made === "number") return made;
     made.lookups++;
@@ -215,7 +226,8 @@ export class MemoryDirectories {
 
   async link(ino: number, newParent: number, newName: Uint8Array): Result<Entry> {
     const inode = this.inodes.get(ino);
-    if (inode === undefined) return Errno.ENOENT;
+    // Linux gives an inode without names a new one only when it came from O_TMPFILE (no O_EXCL).
+    if (inode === undefined || (inode.nlink === 0 && inode.linkable !== true)) return Errno.ENOENT;
     if (isDirectory(inode)) return Errno.EPERM;
     const dir = this.directory(newParent);
     if (typeof dir === "number") return dir;
@@ -224,6 +236,7 @@ export class MemoryDirectories {
     if (dir.entries?.has(key)) return Errno.EEXIST;
     dir.entries?.set(key, { ino, name: newName.slice() });
     inode.nlink++;
+    inode.linkable = false;
     inode.ctime = dir.mtime = dir.ctime = now();
     inode.lookups++;
     return entryOf(inode, this.timeoutMs);

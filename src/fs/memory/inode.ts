@@ -31,6 +31,8 @@ export interface MemoryInode {
   lookups: number;
   /** Open file and directory handles. */
   openCount: number;
+  /** An O_TMPFILE inode not opened with O_EXCL: link() may give it its first name. */
+  linkable?: boolean;
   data?: FileData;
   entries?: Map<string, DirectoryEntry>;
   parent?: number;

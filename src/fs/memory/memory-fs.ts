@@ -2,8 +2,9 @@
  * A complete POSIX filesystem in memory: the reference behaviour for every qss filesystem,
  * and what tests and benchmarks mount to measure the FUSE layer alone. Files are sparse
  * chunk maps (`file-data.ts`); an inode lives while it has a name, a kernel lookup or an open
- * handle. Permission checks are left to the kernel (mount with default_permissions); `access`
- * answers from the mode bits for mounts without it.
+ * handle (an O_TMPFILE inode starts with only the handle, until link() names it). Permission
+ * checks are left to the kernel (mount with default_permissions); `access` answers from the
+ * mode bits for mounts without it.
  *
  * @example
  * const fs = new MemoryFileSystem({ uid: 0, gid: 0 });
@@ -39,6 +40,7 @@ export interface MemoryFileSystemOptions {
 }
 
 const O_ACCMODE = 3;
+const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const fileSizeBytesMax = 2 ** 52;
 const FALLOC_KEEP_SIZE = 1;
@@ -92,6 +94,11 @@ export class MemoryFileSystem extends MemoryDirectories implements FileSystemOpe
     const inode = this.inodes.get(handle.ino);
     if (inode === undefined) return;
     inode.openCount--;
+    if (inode.nlink === 0 && inode.openCount <= 0 && inode.data !== undefined) {
+      // Nameless and closed: nothing can reach the data any more (the record waits for FORGET).
+      inode.data.truncate(0);
+      inode.size = 0;
+    }
     this.maybeFree(inode);
   }
 
@@ -117,6 +124,21 @@ export class MemoryFileSystem extends MemoryDirectories implements FileSystemOpe
   ): Result<CreateReply> {
     const made = this.makeNode(parent, name, S_IFREG | (mode & ~umask & 0o7777), ctx);
     if (typeof made === "number") return made;
+    made.lookups++;
+    const entry: Entry = entryOf(made, this.timeoutMs);
+    return { entry, open: { fh: this.openHandle(made, flags), keepCache: true } };
+  }
+
+  async tmpfile(
+    parent: number,
+    mode: number,
+    flags: number,
+    umask: number,
+    ctx: RequestContext,
+  ): Result<CreateReply> {
+    const made = this.makeUnnamed(parent, S_IFREG | (mode & ~umask & 0o7777), ctx);
+    if (typeof made === "number") return made;
+    made.linkable = (flags & O_EXCL) === 0;
     made.lookups++;
     const entry: Entry = entryOf(made, this.timeoutMs);
     return { entry, open: { fh: this.openHandle(made, flags), keepCache: true } };
