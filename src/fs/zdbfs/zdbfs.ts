@@ -176,7 +176,7 @@ export class ZdbFs implements FileSystemOperations {
   ): Result<CreateReply> {
     return this.#mutating(() => File.create(this.core, parent, name, mode, flags, umask, ctx));
   }
-  /** O_TMPFILE (FUSE_TMPFILE, opcode 51): not yet in FileSystemOperations nor the wire. */
+  /** O_TMPFILE (FUSE_TMPFILE, opcode 51): an unnamed file that linkat can name later. */
   tmpfile(
     parent: number,
     mode: number,
