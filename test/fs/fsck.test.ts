@@ -60,7 +60,13 @@ describe("fsck", () => {
     await data.set(blockKey(9001, 0), b("lost"));
     await data.del(blockKey(big, 1));
     const report = await fsck(meta, data);
-    expect(kinds(report)).toEqual(["missing-block", "orphan-block", "orphan-inode"]);
+    expect(kinds(report)).toEqual([
+      "block-count",
+      "counter",
+      "missing-block",
+      "orphan-block",
+      "orphan-inode",
+    ]);
     expect(report.problems.find((p) => p.kind === "orphan-inode")?.ino).toBe(9000);
   });
 

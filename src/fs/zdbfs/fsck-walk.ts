@@ -1,15 +1,14 @@
 /**
- * The checks behind `fsck`: scan the namespaces' keys, walk the tree from the root, then
- * compare what was reached with what is stored. Only `get` and `scan` are called.
+ * The walk behind `fsck`: scan the namespaces' keys (page by page, into key sets), then walk
+ * the tree from the root, counting names and checking directories. The comparisons of what
+ * was reached with what is stored are in `fsck-checks.ts`. Only `get` and `scan` are called.
  */
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
-import { decodeBitmapPage } from "./bitmap.ts";
 import { type DirIndex, decodeDirIndex, decodeDirPage, emptyDirIndex } from "./dir-codec.ts";
-import type { FsckProblem, FsckProblemKind } from "./fsck-types.ts";
+import type { FsckFix, FsckProblem, FsckProblemKind, FsckSink } from "./fsck-types.ts";
 import { fsckProblemsMax } from "./fsck-types.ts";
-import { decodeInode, type Inode, isDir, isRegular } from "./inode-codec.ts";
-import { bitmapKey, dirIndexKey, dirPageKey, inodeKey, KeyTag, parseKey } from "./keys.ts";
-import { bitmapPageBlocks } from "./limits.ts";
+import { decodeInode, type Inode, isDir } from "./inode-codec.ts";
+import { dirIndexKey, dirPageKey, inodeKey, KeyTag, parseKey } from "./keys.ts";
 
 const scanPagesMax = 100_000_000;
 
@@ -21,6 +20,10 @@ export interface KeySets {
   xattrs: Set<number>;
 }
 
+/** Stored data blocks: inode → block indexes. */
+export type BlockSets = Map<number, Set<number>>;
+
+/** Visit every key of `ns`, one scan page at a time (nothing of a page is kept). */
 async function scanAll(ns: ZdbNamespace, visit: (key: Uint8Array) => void): Promise<void> {
   let cursor: Uint8Array | undefined;
   for (let page = 0; page < scanPagesMax; page++) {
@@ -31,10 +34,10 @@ async function scanAll(ns: ZdbNamespace, visit: (key: Uint8Array) => void): Prom
   }
 }
 
-function addTo(map: Map<number, Set<number>>, ino: number, index: number): void {
-  const set = map.get(ino) ?? new Set<number>();
-  set.add(index);
-  map.set(ino, set);
+export function addTo(map: Map<number, Set<number>>, ino: number, index: number): void {
+  const set = map.get(ino);
+  if (set === undefined) map.set(ino, new Set([index]));
+  else set.add(index);
 }
 
 export async function scanMeta(meta: ZdbNamespace): Promise<KeySets> {
@@ -57,11 +60,29 @@ export async function scanMeta(meta: ZdbNamespace): Promise<KeySets> {
   return sets;
 }
 
+export async function scanData(data: ZdbNamespace): Promise<BlockSets> {
+  const blocks: BlockSets = new Map();
+  await scanAll(data, (key) => {
+    const parsed = parseKey(key);
+    if (parsed !== null && parsed.tag === KeyTag.block && parsed.index >= 0) {
+      addTo(blocks, parsed.ino, parsed.index);
+    }
+  });
+  return blocks;
+}
+
 export class Checker {
+  /** The first `fsckProblemsMax` problems (every one also goes to the sink). */
   readonly problems: FsckProblem[] = [];
   readonly inodes = new Map<number, Inode>();
+  /** Names reaching each inode from the root. */
   readonly names = new Map<number, number>();
   readonly pagesSeen = new Map<number, Set<number>>();
+  /** Inodes whose repair deletes them (unreachable): their records and blocks go with them. */
+  readonly doomed = new Set<number>();
+  /** Block bits set in all bitmaps (statfs counts these), and those of kept inodes that exist. */
+  readonly usage = { blocksMarked: 0, blocksKept: 0 };
+  problemCount = 0;
   entries = 0;
   directories = 0;
 
@@ -69,10 +90,21 @@ export class Checker {
     readonly meta: ZdbNamespace,
     readonly data: ZdbNamespace,
     readonly keys: KeySets,
+    readonly blocks: BlockSets,
+    readonly sink: FsckSink = () => {},
   ) {}
 
-  report(kind: FsckProblemKind, ino: number, detail: string): void {
-    if (this.problems.length < fsckProblemsMax) this.problems.push({ kind, ino, detail });
+  report(kind: FsckProblemKind, ino: number, detail: string, fix?: FsckFix): void {
+    const problem: FsckProblem =
+      fix === undefined ? { kind, ino, detail } : { kind, ino, detail, fix };
+    this.problemCount++;
+    if (this.problems.length < fsckProblemsMax) this.problems.push(problem);
+    this.sink(problem);
+  }
+
+  /** Whether `ino` has no inode record at all (not merely an undecodable one). */
+  absent(ino: number): boolean {
+    return !this.keys.inodes.has(ino);
   }
 
   async inode(ino: number): Promise<Inode | null> {
@@ -135,25 +167,33 @@ export class Checker {
         this.names.set(entry.ino, (this.names.get(entry.ino) ?? 0) + 1);
         if (isDir(child)) {
           subdirs.push(child.ino);
-          if (child.parent !== dir.ino) {
-            this.report(
-              "bad-parent",
-              child.ino,
-              `"${name}" has parent ${child.parent}, not ${dir.ino}`,
-            );
-          }
+          this.#checkParent(child, dir.ino, name);
         }
       }
     }
-    if (count !== dir.entryCount) {
-      this.report("entry-count", dir.ino, `${count} entries, inode says ${dir.entryCount}`);
-    }
-    if (dir.nlink !== 2 + subdirs.length) {
-      this.report("link-count", dir.ino, `nlink ${dir.nlink}, expected ${2 + subdirs.length}`);
-    }
+    this.#checkCounts(dir, count, subdirs.length);
     return subdirs;
   }
 
+  #checkParent(child: Inode, dir: number, name: string): void {
+    if (child.parent === dir) return;
+    const fix: FsckFix = { op: "set-inode", ino: child.ino, field: "parent", value: dir };
+    this.report("bad-parent", child.ino, `"${name}" has parent ${child.parent}, not ${dir}`, fix);
+  }
+
+  #checkCounts(dir: Inode, count: number, subdirCount: number): void {
+    if (count !== dir.entryCount) {
+      const fix: FsckFix = { op: "set-inode", ino: dir.ino, field: "entryCount", value: count };
+      this.report("entry-count", dir.ino, `${count} entries, inode says ${dir.entryCount}`, fix);
+    }
+    const nlink = 2 + subdirCount;
+    if (dir.nlink !== nlink) {
+      const fix: FsckFix = { op: "set-inode", ino: dir.ino, field: "nlink", value: nlink };
+      this.report("link-count", dir.ino, `nlink ${dir.nlink}, expected ${nlink}`, fix);
+    }
+  }
+
+  /** Breadth-first from the root (the queue is consumed from a moving head, not shifted). */
   async walk(rootIno: number): Promise<void> {
     const root = await this.inode(rootIno);
     if (root === null) {
@@ -163,97 +203,16 @@ export class Checker {
     this.names.set(rootIno, 1);
     const queue = [rootIno];
     const visited = new Set<number>();
-    while (queue.length > 0) {
-      const ino = queue.shift() as number;
+    for (let head = 0; head < queue.length; head++) {
+      const ino = queue[head] as number;
       if (visited.has(ino)) {
         this.report("link-count", ino, "directory reached by more than one name");
         continue;
       }
       visited.add(ino);
       const dir = await this.inode(ino);
-      if (dir !== null) queue.push(...(await this.directory(dir)));
+      if (dir === null) continue;
+      for (const sub of await this.directory(dir)) queue.push(sub);
     }
   }
-}
-
-export async function checkInodes(
-  c: Checker,
-  orphans: Set<number>,
-  rootIno: number,
-): Promise<void> {
-  for (const ino of c.keys.inodes) {
-    const inode = await c.inode(ino);
-    if (inode === null) continue;
-    const names = c.names.get(ino) ?? 0;
-    if (names === 0) {
-      if (orphans.has(ino) && inode.nlink === 0)
-        c.report("pending-orphan", ino, "unlinked while open");
-      else c.report("orphan-inode", ino, `no name reaches it (nlink ${inode.nlink})`);
-    } else if (!isDir(inode) && ino !== rootIno && inode.nlink !== names) {
-      c.report("link-count", ino, `nlink ${inode.nlink}, ${names} names`);
-    }
-  }
-  for (const [ino, pages] of c.keys.dirPages) {
-    for (const page of pages) {
-      if (!c.pagesSeen.get(ino)?.has(page))
-        c.report("orphan-record", ino, `directory page ${page}`);
-    }
-  }
-  for (const ino of c.keys.dirIndexes) {
-    if (!c.pagesSeen.has(ino)) c.report("orphan-record", ino, "directory index");
-  }
-  for (const ino of c.keys.xattrs) {
-    if (!c.inodes.has(ino)) c.report("orphan-record", ino, "xattrs");
-  }
-}
-
-/** Compare data blocks with the bitmaps; returns the number of blocks stored. */
-export async function checkBlocks(c: Checker): Promise<number> {
-  const bitmaps = new Map<string, Uint8Array | null>();
-  const bitmap = async (ino: number, page: number) => {
-    const id = `${ino}:${page}`;
-    if (!bitmaps.has(id)) {
-      const bytes = await c.meta.get(bitmapKey(ino, page));
-      bitmaps.set(id, bytes === null ? null : decodeBitmapPage(bytes));
-    }
-    return bitmaps.get(id) ?? null;
-  };
-  const stored = new Set<string>();
-  const blockKeys: { ino: number; index: number }[] = [];
-  await scanAll(c.data, (key) => {
-    const parsed = parseKey(key);
-    if (parsed !== null && parsed.tag === KeyTag.block && parsed.index >= 0) {
-      blockKeys.push({ ino: parsed.ino, index: parsed.index });
-    }
-  });
-  for (const { ino, index } of blockKeys) {
-    stored.add(`${ino}:${index}`);
-    const inode = await c.inode(ino);
-    const bits = inode === null ? null : await bitmap(ino, Math.floor(index / bitmapPageBlocks));
-    const bit = index % bitmapPageBlocks;
-    if (inode === null || bits === null || ((bits[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
-      c.report(
-        "orphan-block",
-        ino,
-        `block ${index}${inode === null ? " of a missing inode" : " not in the bitmap"}`,
-      );
-    }
-  }
-  for (const [ino, pages] of c.keys.bitmaps) {
-    const inode = c.inodes.get(ino) ?? (await c.inode(ino));
-    for (const page of pages) {
-      if (inode === null || !isRegular(inode)) {
-        c.report("orphan-record", ino, `bitmap page ${page}`);
-        continue;
-      }
-      const bits = await bitmap(ino, page);
-      for (let i = 0; bits !== null && i < bits.length * 8; i++) {
-        const index = page * bitmapPageBlocks + i;
-        if ((bits[i >> 3] ?? 0) & (1 << (i & 7)) && !stored.has(`${ino}:${index}`)) {
-          c.report("missing-block", ino, `block ${index} is marked present but absent`);
-        }
-      }
-    }
-  }
-  return blockKeys.length;
 }

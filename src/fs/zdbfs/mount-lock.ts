@@ -61,8 +61,11 @@ export class MountLock {
     return (this.#options.nowMs ?? Date.now)();
   }
 
-  /** Take the lock or throw QssError UNAVAILABLE saying who holds it. */
-  async acquire(): Promise<void> {
+  /**
+   * Take the lock or throw QssError UNAVAILABLE saying who holds it. Returns the record that
+   * was taken over (a previous mount that did not end cleanly), or null.
+   */
+  async acquire(): Promise<LockRecord | null> {
     const held = await this.read();
     if (held !== null && held.owner !== this.#record.owner && !this.#isStale(held)) {
       const ageSeconds = Math.round((this.#now() - held.heartbeatMs) / 1000);
@@ -80,6 +83,7 @@ export class MountLock {
     const heartbeatMs = Math.max(heartbeatMsMin, this.#options.staleMs / 3);
     this.#timer = setInterval(() => void this.#write().catch(() => {}), heartbeatMs);
     (this.#timer as { unref?: () => void }).unref?.();
+    return held;
   }
 
   #isStale(held: LockRecord): boolean {

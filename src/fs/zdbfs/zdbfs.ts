@@ -33,6 +33,7 @@ import * as Node from "./ops-node.ts";
 import { rename } from "./ops-rename.ts";
 import * as Xattr from "./ops-xattr.ts";
 import { resolveOptions, type ZdbFsOptions } from "./options.ts";
+import type { RecoverySummary } from "./recover.ts";
 
 export class ZdbFs implements FileSystemOperations {
   readonly core: FsCore;
@@ -43,6 +44,8 @@ export class ZdbFs implements FileSystemOperations {
   /** Errors of background flushes (kept for diagnostics; the next flush retries). */
   lastFlushError: unknown = null;
   orphansCleaned = 0;
+  /** The recovery sweep's summary when the previous mount ended uncleanly, else null. */
+  recovery: RecoverySummary | null = null;
 
   constructor(options: ZdbFsOptions) {
     const resolved = resolveOptions(options);
@@ -59,10 +62,12 @@ export class ZdbFs implements FileSystemOperations {
   async init(): Promise<void> {
     if (this.#opened) return;
     checkModes(this.core);
-    await this.#lock.acquire();
+    const previous = await this.#lock.acquire();
     this.core.beforeWrite = () => this.#lock.verify();
     try {
-      this.orphansCleaned = await openState(this.core);
+      const opened = await openState(this.core, previous !== null);
+      this.orphansCleaned = opened.orphansCleaned;
+      this.recovery = opened.recovery;
       this.#opened = true;
     } catch (error) {
       await this.#lock.release().catch(() => {});
