@@ -13,6 +13,7 @@ import {
   dirIndexKey,
   dirPageKey,
   inodeKey,
+  lockKey,
   superblockKey,
   xattrsKey,
 } from "../../src/fs/zdbfs/keys.ts";
@@ -186,6 +187,21 @@ describe("recovery at mount", () => {
     mounted.push(after.fs);
     expect(after.fs.recovery).toBeNull();
     expect(summaries.length).toBe(1);
+    expect((await fsck(meta, data)).problems).toEqual([]);
+  });
+
+  test("an unmount whose last flush fails leaves the lock, so the next mount sweeps", async () => {
+    const { meta, data } = await populated();
+    const first = await mount({}, meta, data);
+    const created = ok(await first.fs.create(root, b("late"), 0o644, 2, 0, rootCtx));
+    await first.fs.write(created.entry.attr.ino, created.open.fh, 0, b("lost"), 0, rootCtx);
+    data.failing = true;
+    await expect(first.fs.destroy()).rejects.toThrow("unavailable");
+    data.failing = false;
+    expect(await meta.get(lockKey())).not.toBeNull();
+    const next = await mount({ lockStaleMs: -1 }, meta, data);
+    mounted.push(next.fs);
+    expect(next.fs.recovery).not.toBeNull();
     expect((await fsck(meta, data)).problems).toEqual([]);
   });
 });

@@ -121,6 +121,15 @@ export class MountLock {
     );
   }
 
+  /**
+   * Stop the heartbeat but leave the record: the last flush failed, so the next mount must see
+   * an unclean end (and run the recovery sweep) once the heartbeat is stale.
+   */
+  abandon(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
   async release(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;

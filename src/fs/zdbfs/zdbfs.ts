@@ -101,9 +101,12 @@ export class ZdbFs implements FileSystemOperations {
     this.#timer = null;
     try {
       await this.core.syncAll();
-    } finally {
-      await this.#lock.release();
+    } catch (error) {
+      // Not a clean end: keep the lock record so that the next mount runs the recovery sweep.
+      this.#lock.abandon();
+      throw error;
     }
+    await this.#lock.release();
   }
 
   /** Mutating operations wait for a flush when dirty metadata passes its bound. */
