@@ -204,4 +204,18 @@ describe("recovery at mount", () => {
     expect(next.fs.recovery).not.toBeNull();
     expect((await fsck(meta, data)).problems).toEqual([]);
   });
+
+  test("a sweep that fails puts the dead mount's lock back, so the next mount sweeps", async () => {
+    const { meta, data } = await populated();
+    const dead = JSON.stringify({ owner: "dead", host: "elsewhere", pid: 1, heartbeatMs: 0 });
+    await meta.set(lockKey(), b(dead));
+    await data.set(blockKey(8000, 0), b("leaked"));
+    data.failing = true;
+    await expect(mount({}, meta, data)).rejects.toThrow("unavailable");
+    data.failing = false;
+    expect(Buffer.from((await meta.get(lockKey())) as Uint8Array).toString()).toBe(dead);
+    const next = await mount({}, meta, data);
+    mounted.push(next.fs);
+    expect(next.fs.recovery?.orphanBlocks).toBe(1);
+  });
 });

@@ -130,10 +130,13 @@ export class MountLock {
     this.#timer = null;
   }
 
-  async release(): Promise<void> {
+  /** Delete the record (clean end), or put `restore` back (a record taken over, still unclean). */
+  async release(restore?: LockRecord): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     const held = await this.read();
-    if (held?.owner === this.#record.owner) await this.#ns.del(lockKey());
+    if (held?.owner !== this.#record.owner) return;
+    if (restore === undefined) await this.#ns.del(lockKey());
+    else await this.#ns.set(lockKey(), encoder.encode(JSON.stringify(restore)));
   }
 }

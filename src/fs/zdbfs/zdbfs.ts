@@ -70,7 +70,8 @@ export class ZdbFs implements FileSystemOperations {
       this.recovery = opened.recovery;
       this.#opened = true;
     } catch (error) {
-      await this.#lock.release().catch(() => {});
+      // After an unclean end, put the dead mount's record back: the next mount sweeps again.
+      await this.#lock.release(previous ?? undefined).catch(() => {});
       throw error;
     }
     this.#timer = setInterval(
