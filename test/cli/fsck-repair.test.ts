@@ -54,6 +54,16 @@ test("fsck --repair removes leaked blocks and inodes, keeps files, then is consi
   expect(before.exitCode).toBe(1);
   expect(before.stdout).toContain(`orphan-block inode ${ino + 500}`);
   expect(before.stdout).toContain(`orphan-inode inode ${ino + 501}`);
+  const json = runQss(["fsck", "--json", "--state", stateDir]);
+  const report = JSON.parse(json.stdout.split("\n")[0] ?? "") as {
+    problems: { kind: string; fix?: { op: string; meta?: string[]; data?: string[] } }[];
+  };
+  const leaked = report.problems.find((p) => p.kind === "orphan-block");
+  expect(leaked?.fix).toEqual({
+    op: "delete",
+    meta: [],
+    data: [`62${(ino + 500).toString(16).padStart(16, "0")}00000000`],
+  });
   const repaired = runQss(["fsck", "--repair", "--state", stateDir]);
   expect(repaired.stdout).toMatch(/repaired: 1 orphan blocks, 1 orphan inodes removed/);
   expect(repaired.stdout).toContain("consistent");
