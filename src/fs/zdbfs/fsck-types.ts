@@ -23,6 +23,7 @@ export type InodeRepairField = "nlink" | "entryCount" | "blockCount" | "parent";
  *   delete        remove these keys (unreachable records, blocks, or a whole orphan inode);
  *   set-inode     set one field of a reachable inode to the value the tree implies;
  *   clear-block   clear the bitmap bit of a block that is marked present but absent;
+ *   remove-entry  drop the stale second name of a directory (a rename caught midway);
  *   set-counters  the superblock's usage counters are recomputed after the other repairs.
  * Problems without a fix (dangling entries, missing pages, corrupt records) are left alone.
  */
@@ -30,6 +31,7 @@ export type FsckFix =
   | { op: "delete"; meta: Uint8Array[]; data: Uint8Array[] }
   | { op: "set-inode"; ino: number; field: InodeRepairField; value: number }
   | { op: "clear-block"; ino: number; block: number }
+  | { op: "remove-entry"; dir: number; page: number; ino: number; name: Uint8Array }
   | { op: "set-counters" };
 
 export interface FsckProblem {

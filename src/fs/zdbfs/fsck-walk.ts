@@ -4,13 +4,27 @@
  * was reached with what is stored are in `fsck-checks.ts`. Only `get` and `scan` are called.
  */
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
-import { type DirIndex, decodeDirIndex, decodeDirPage, emptyDirIndex } from "./dir-codec.ts";
+import {
+  type DirIndex,
+  type DirRecordEntry,
+  decodeDirIndex,
+  decodeDirPage,
+  emptyDirIndex,
+} from "./dir-codec.ts";
 import type { FsckFix, FsckProblem, FsckProblemKind, FsckSink } from "./fsck-types.ts";
 import { fsckProblemsMax } from "./fsck-types.ts";
 import { decodeInode, type Inode, isDir } from "./inode-codec.ts";
 import { dirIndexKey, dirPageKey, inodeKey, KeyTag, parseKey } from "./keys.ts";
 
 const scanPagesMax = 100_000_000;
+const decoder = new TextDecoder();
+
+/** Where a directory is named: page `page` of directory `dir`, under `name`. */
+interface DirRef {
+  dir: number;
+  page: number;
+  name: Uint8Array;
+}
 
 export interface KeySets {
   inodes: Set<number>;
@@ -78,6 +92,10 @@ export class Checker {
   /** Names reaching each inode from the root. */
   readonly names = new Map<number, number>();
   readonly pagesSeen = new Map<number, Set<number>>();
+  /** Names of each directory reached (more than one after a rename caught midway). */
+  readonly dirNames = new Map<number, DirRef[]>();
+  /** Entries and subdirectories found in each directory reached, checked after the walk. */
+  readonly dirCounts = new Map<number, { count: number; subdirs: number }>();
   /** Inodes whose repair deletes them (unreachable): their records and blocks go with them. */
   readonly doomed = new Set<number>();
   /** Block bits set in all bitmaps (statfs counts these), and those of kept inodes that exist. */
@@ -133,7 +151,7 @@ export class Checker {
     }
   }
 
-  /** Check one directory's pages; returns its subdirectories. */
+  /** Read one directory's pages (counts are checked after the walk); returns its subdirs. */
   async directory(dir: Inode): Promise<number[]> {
     this.directories++;
     const index = await this.index(dir.ino);
@@ -141,44 +159,83 @@ export class Checker {
     let count = 0;
     for (const id of index.ids) {
       addTo(this.pagesSeen, dir.ino, id);
-      const bytes = await this.meta.get(dirPageKey(dir.ino, id));
-      if (bytes === null) {
-        if (index.ids.length > 1 || this.keys.dirIndexes.has(dir.ino)) {
-          this.report("missing-page", dir.ino, `page ${id} listed in the index is missing`);
-        }
-        continue;
-      }
-      let entries: ReturnType<typeof decodeDirPage>["entries"];
-      try {
-        entries = decodeDirPage(bytes).entries;
-      } catch (error) {
-        this.report("corrupt-record", dir.ino, `page ${id}: ${(error as Error).message}`);
-        continue;
-      }
+      const entries = await this.#page(dir.ino, id, index.ids.length);
       for (const entry of entries) {
         count++;
         this.entries++;
-        const name = new TextDecoder().decode(entry.name);
         const child = await this.inode(entry.ino);
         if (child === null) {
+          const name = decoder.decode(entry.name);
           this.report("dangling-entry", dir.ino, `"${name}" names missing inode ${entry.ino}`);
           continue;
         }
         this.names.set(entry.ino, (this.names.get(entry.ino) ?? 0) + 1);
-        if (isDir(child)) {
-          subdirs.push(child.ino);
-          this.#checkParent(child, dir.ino, name);
-        }
+        if (!isDir(child)) continue;
+        subdirs.push(child.ino);
+        const ref = { dir: dir.ino, page: id, name: entry.name };
+        const refs = this.dirNames.get(child.ino);
+        if (refs === undefined) this.dirNames.set(child.ino, [ref]);
+        else refs.push(ref);
       }
     }
-    this.#checkCounts(dir, count, subdirs.length);
+    this.dirCounts.set(dir.ino, { count, subdirs: subdirs.length });
     return subdirs;
   }
 
-  #checkParent(child: Inode, dir: number, name: string): void {
-    if (child.parent === dir) return;
-    const fix: FsckFix = { op: "set-inode", ino: child.ino, field: "parent", value: dir };
-    this.report("bad-parent", child.ino, `"${name}" has parent ${child.parent}, not ${dir}`, fix);
+  async #page(dir: number, id: number, pageCount: number): Promise<DirRecordEntry[]> {
+    const bytes = await this.meta.get(dirPageKey(dir, id));
+    if (bytes === null) {
+      if (pageCount > 1 || this.keys.dirIndexes.has(dir)) {
+        this.report("missing-page", dir, `page ${id} listed in the index is missing`);
+      }
+      return [];
+    }
+    try {
+      return decodeDirPage(bytes).entries;
+    } catch (error) {
+      this.report("corrupt-record", dir, `page ${id}: ${(error as Error).message}`);
+      return [];
+    }
+  }
+
+  /**
+   * A directory named twice (a rename caught after its target page, before its source page)
+   * keeps the name in the directory its inode says is its parent (the inode is written first);
+   * the other name is removed. Then parents are checked.
+   */
+  #resolveDirectoryNames(): void {
+    for (const [ino, refs] of this.dirNames) {
+      const child = this.inodes.get(ino) as Inode;
+      const keep = refs.find((ref) => ref.dir === child.parent) ?? (refs[0] as DirRef);
+      for (const ref of refs) {
+        if (ref === keep) continue;
+        this.names.set(ino, (this.names.get(ino) ?? 1) - 1);
+        const counts = this.dirCounts.get(ref.dir);
+        if (counts !== undefined) {
+          counts.count--;
+          counts.subdirs--;
+        }
+        const fix: FsckFix = {
+          op: "remove-entry",
+          dir: ref.dir,
+          page: ref.page,
+          ino,
+          name: ref.name,
+        };
+        const name = decoder.decode(ref.name);
+        this.report("link-count", ino, `directory also named "${name}" in ${ref.dir}`, fix);
+      }
+      if (child.parent !== keep.dir) {
+        const fix: FsckFix = { op: "set-inode", ino, field: "parent", value: keep.dir };
+        const name = decoder.decode(keep.name);
+        this.report(
+          "bad-parent",
+          ino,
+          `"${name}" has parent ${child.parent}, not ${keep.dir}`,
+          fix,
+        );
+      }
+    }
   }
 
   #checkCounts(dir: Inode, count: number, subdirCount: number): void {
@@ -205,14 +262,15 @@ export class Checker {
     const visited = new Set<number>();
     for (let head = 0; head < queue.length; head++) {
       const ino = queue[head] as number;
-      if (visited.has(ino)) {
-        this.report("link-count", ino, "directory reached by more than one name");
-        continue;
-      }
+      if (visited.has(ino)) continue; // named twice: resolved below
       visited.add(ino);
       const dir = await this.inode(ino);
       if (dir === null) continue;
       for (const sub of await this.directory(dir)) queue.push(sub);
+    }
+    this.#resolveDirectoryNames();
+    for (const [ino, counts] of this.dirCounts) {
+      this.#checkCounts(this.inodes.get(ino) as Inode, counts.count, counts.subdirs);
     }
   }
 }

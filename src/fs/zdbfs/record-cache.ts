@@ -7,10 +7,21 @@
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import { keyString } from "./keys.ts";
 
-/** Write order within one commit (lower first); removals always go last. */
-export const Phase = { superblock: 0, node: 1, dirPage: 2, dirIndex: 3, remove: 4 } as const;
+/**
+ * Write order within one commit (lower first); removals always go last. Pages that lost an
+ * entry go after pages that gained one, so a rename caught between them keeps both names
+ * (a link count one too high, repaired at the next mount), never neither.
+ */
+export const Phase = {
+  superblock: 0,
+  node: 1,
+  dirPage: 2,
+  dirPageRemoval: 3,
+  dirIndex: 4,
+  remove: 5,
+} as const;
 export type PhaseValue = (typeof Phase)[keyof typeof Phase];
-export const phaseCount = 5;
+export const phaseCount = 6;
 const reorderIntervalMs = 1000;
 
 interface CachedRecord {
@@ -157,7 +168,7 @@ export class RecordCache {
 
   /** Encode every dirty record now; the writes are done by the caller in phase order. */
   snapshot(): RecordSnapshot {
-    const phases: SnapshotWrite[][] = Array.from({ length: 5 }, () => []);
+    const phases: SnapshotWrite[][] = Array.from({ length: phaseCount }, () => []);
     for (const record of this.#records.values()) {
       if (record.version === record.writtenVersion) continue;
       const bytes =

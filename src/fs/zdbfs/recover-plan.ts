@@ -7,13 +7,15 @@
 
 import type { ZdbNamespace as Ns } from "../../zdb/namespace.ts";
 import { decodeBitmapPage, encodeBitmapPage } from "./bitmap.ts";
+import { decodeDirPage, encodeDirPage } from "./dir-codec.ts";
 import type { FsckFix, FsckProblem, InodeRepairField } from "./fsck-types.ts";
 import { decodeInode, encodeInode } from "./inode-codec.ts";
-import { bitmapKey, inodeKey, KeyTag, parseKey } from "./keys.ts";
+import { bitmapKey, dirPageKey, inodeKey, KeyTag, parseKey } from "./keys.ts";
 import { bitmapPageBlocks } from "./limits.ts";
 import type { RecoverySummary } from "./recover.ts";
 
 type InodeChanges = Partial<Record<InodeRepairField, number>>;
+type EntryRemoval = Extract<FsckFix, { op: "remove-entry" }>;
 
 export class RepairPlan {
   readonly dataDeletes: Uint8Array[] = [];
@@ -21,6 +23,7 @@ export class RepairPlan {
   readonly inodeDeletes: Uint8Array[] = [];
   readonly deletedInodes = new Set<number>();
   readonly inodeChanges = new Map<number, InodeChanges>();
+  readonly entryRemovals: EntryRemoval[] = [];
   /** Bitmap pages ("ino:page") → blocks whose bits to clear. */
   readonly bitClears = new Map<string, { ino: number; page: number; blocks: number[] }>();
   readonly counts = { orphanBlocks: 0, orphanInodes: 0, pendingOrphans: 0, orphanRecords: 0 };
@@ -75,12 +78,17 @@ export class RepairPlan {
       entry.blocks.push(fix.block);
       this.bitClears.set(id, entry);
     },
+    "remove-entry": (fix) => {
+      this.entryRemovals.push(fix);
+    },
     // The counters are always recomputed after the other repairs (recover.ts).
     "set-counters": () => {},
   };
 
   async apply(meta: Ns, data: Ns, concurrency: number): Promise<void> {
     await eachLimited(this.dataDeletes, concurrency, (key) => data.del(key));
+    // One at a time: two removals may touch the same page.
+    for (const removal of this.entryRemovals) await removeEntry(meta, removal);
     const updates = [...this.inodeChanges].filter(([ino]) => !this.deletedInodes.has(ino));
     await eachLimited(updates, concurrency, ([ino, changes]) => updateInode(meta, ino, changes));
     const clears = [...this.bitClears.values()].filter((c) => !this.deletedInodes.has(c.ino));
@@ -117,6 +125,17 @@ async function updateInode(meta: Ns, ino: number, changes: InodeChanges): Promis
   const bytes = await meta.get(inodeKey(ino));
   if (bytes === null) return;
   await meta.set(inodeKey(ino), encodeInode({ ...decodeInode(ino, bytes), ...changes }));
+}
+
+async function removeEntry(meta: Ns, removal: EntryRemoval): Promise<void> {
+  const key = dirPageKey(removal.dir, removal.page);
+  const bytes = await meta.get(key);
+  if (bytes === null) return;
+  const page = decodeDirPage(bytes);
+  const same = (name: Uint8Array) =>
+    name.length === removal.name.length && name.every((byte, i) => byte === removal.name[i]);
+  const entries = page.entries.filter((e) => !(e.ino === removal.ino && same(e.name)));
+  if (entries.length !== page.entries.length) await meta.set(key, encodeDirPage({ entries }));
 }
 
 async function clearBits(meta: Ns, ino: number, page: number, blocks: number[]): Promise<void> {
