@@ -158,10 +158,13 @@ export class RecordCache {
       };
       this.#records.set(id, record);
     }
-    if (record.version === record.writtenVersion) this.#dirtyCount++;
+    const dirty = record.version !== record.writtenVersion;
+    if (!dirty) this.#dirtyCount++;
     record.value = value;
     record.encode = encode;
-    record.phase = phase;
+    // A page that lost an entry stays late until written, even if it gains one afterwards.
+    const keepLate = dirty && record.phase === Phase.dirPageRemoval && phase === Phase.dirPage;
+    record.phase = keepLate ? record.phase : phase;
     record.version++;
     this.#touch(id, record);
   }
