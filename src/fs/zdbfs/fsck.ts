@@ -16,8 +16,9 @@
 
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import { checkBlocks, checkCounters, checkInodes } from "./fsck-checks.ts";
+import { scanData, scanMeta } from "./fsck-scan.ts";
 import type { FsckProblem, FsckReport, FsckSink } from "./fsck-types.ts";
-import { Checker, scanData, scanMeta } from "./fsck-walk.ts";
+import { Checker } from "./fsck-walk.ts";
 import { orphansKey, superblockKey } from "./keys.ts";
 import { decodeOrphans, decodeSuperblock, type Superblock } from "./superblock.ts";
 
