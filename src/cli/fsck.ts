@@ -65,10 +65,10 @@ export const fsckCommand = defineCommand({
         for (const problem of report.problems.slice(0, problemsShownMax)) {
           console.log(`${problem.kind} inode ${problem.ino}: ${problem.detail}`);
         }
-        if (report.problems.length > problemsShownMax) {
-          console.log(`… and ${report.problems.length - problemsShownMax} more`);
+        if (report.problemCount > problemsShownMax) {
+          console.log(`… and ${report.problemCount - problemsShownMax} more`);
         }
-        const verdict = report.clean ? "consistent" : `${report.problems.length} problems`;
+        const verdict = report.clean ? "consistent" : `${report.problemCount} problems`;
         console.log(`qss fsck: ${storage.description}: ${counts}: ${verdict}`);
         exitCode = report.clean ? 0 : 1;
       } finally {

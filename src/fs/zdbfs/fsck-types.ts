@@ -47,7 +47,10 @@ export interface FsckReport {
   directories: number;
   entries: number;
   blocks: number;
+  /** The first `fsckProblemsMax` problems. */
   problems: FsckProblem[];
+  /** All problems found (more than `problems` holds past the bound). */
+  problemCount: number;
   /** No problem other than pending orphans (which the next mount cleans). */
   clean: boolean;
 }

@@ -42,6 +42,8 @@ export class Checker {
   /** Block bits set in all bitmaps (statfs counts these), and those of kept inodes that exist. */
   readonly usage = { blocksMarked: 0, blocksKept: 0 };
   problemCount = 0;
+  /** A problem other than a pending orphan was found. */
+  unclean = false;
   entries = 0;
   directories = 0;
 
@@ -57,6 +59,7 @@ export class Checker {
     const problem: FsckProblem =
       fix === undefined ? { kind, ino, detail } : { kind, ino, detail, fix };
     this.problemCount++;
+    if (kind !== "pending-orphan") this.unclean = true;
     if (this.problems.length < fsckProblemsMax) this.problems.push(problem);
     this.sink(problem);
   }

@@ -77,6 +77,8 @@ export async function fsck(meta: ZdbNamespace, data: ZdbNamespace): Promise<Fsck
     directories: checker.directories,
     entries: checker.entries,
     blocks: result.blocks,
+    problemCount: checker.problemCount,
+    clean: !checker.unclean,
   });
 }
 
@@ -87,6 +89,7 @@ function reportOf(problems: FsckProblem[], extra: Partial<FsckReport> = {}): Fsc
     entries: 0,
     blocks: 0,
     problems,
+    problemCount: problems.length,
     clean: problems.every((p) => p.kind === "pending-orphan"),
     ...extra,
   };
@@ -96,7 +99,7 @@ function reportOf(problems: FsckProblem[], extra: Partial<FsckReport> = {}): Fsc
 export function formatFsckReport(report: FsckReport): string {
   const lines = [
     `${report.inodes} inodes, ${report.directories} directories, ${report.entries} entries, ` +
-      `${report.blocks} blocks: ${report.clean ? "clean" : `${report.problems.length} problem(s)`}`,
+      `${report.blocks} blocks: ${report.clean ? "clean" : `${report.problemCount} problem(s)`}`,
   ];
   for (const p of report.problems) lines.push(`${p.kind}: inode ${p.ino}: ${p.detail}`);
   return lines.join("\n");
