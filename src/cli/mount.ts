@@ -9,6 +9,7 @@ import { isQssError, qssError } from "../base/errors.ts";
 import { MemoryFileSystem } from "../fs/memory/memory-fs.ts";
 import type { FileSystemOperations } from "../fs/operations.ts";
 import { defaultStateDir, openZdbFs } from "../fs/zdbfs/open.ts";
+import { formatRecovery } from "../fs/zdbfs/recover.ts";
 import { serveFilesystem } from "../fuse/serve.ts";
 import { parseInteger, parseSizeBytes } from "./parse.ts";
 
@@ -44,7 +45,12 @@ async function openFilesystem(args: MountArgs): Promise<OpenedFilesystem> {
     // Passwords come from the environment, never from argv (visible to every user in ps).
     namespacePassword: process.env.QSS_NS_PASSWORD,
     adminPassword: process.env.QSS_ZDB_ADMIN,
-    fs: { capacityBytes, flushIntervalMs },
+    fs: {
+      capacityBytes,
+      flushIntervalMs,
+      onRecovery: (summary) =>
+        console.error(`qss mount: ${formatRecovery(summary, "recovered after unclean shutdown")}`),
+    },
   });
   return opened;
 }

@@ -1,22 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { formatFsckReport, fsck } from "../../src/fs/zdbfs/fsck.ts";
-import { repairLeaks } from "../../src/fs/zdbfs/fsck-repair.ts";
 import { decodeInode, encodeInode } from "../../src/fs/zdbfs/inode-codec.ts";
-import { bitmapKey, blockKey, dirPageKey, inodeKey } from "../../src/fs/zdbfs/keys.ts";
+import { blockKey, inodeKey } from "../../src/fs/zdbfs/keys.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import {
-  b,
-  lookupIno,
-  mkdirP,
-  mount,
-  ok,
-  readAll,
-  root,
-  rootCtx,
-  text,
-  writeFile,
-} from "./helpers.ts";
+import { b, mkdirP, mount, ok, root, rootCtx, writeFile } from "./helpers.ts";
 
 let mounted: ZdbFs[] = [];
 afterEach(async () => {
@@ -47,7 +35,6 @@ describe("fsck", () => {
     const report = await fsck(meta, data);
     expect(report.problems).toEqual([]);
     expect(report.clean).toBe(true);
-    expect(report.consistent).toBe(true);
     expect(report.directories).toBe(2);
     expect(report.entries).toBe(6);
     expect(report.blocks).toBe(Math.ceil(200_000 / blockSizeBytes) + 2);
@@ -61,7 +48,6 @@ describe("fsck", () => {
     const report = await fsck(meta, data);
     expect(kinds(report)).toContain("dangling-entry");
     expect(report.clean).toBe(false);
-    expect(report.consistent).toBe(false);
     const text = formatFsckReport(report);
     expect(text).toContain(`dangling-entry: inode ${d}`);
     expect(text.split("\n")[0]).toContain("problem(s)");
@@ -74,9 +60,13 @@ describe("fsck", () => {
     await data.set(blockKey(9001, 0), b("lost"));
     await data.del(blockKey(big, 1));
     const report = await fsck(meta, data);
-    expect(kinds(report)).toEqual(["missing-block", "orphan-block", "orphan-inode"]);
-    expect(report.consistent).toBe(true);
-    expect(formatFsckReport(report)).toContain("consistent (leaks only)");
+    expect(kinds(report)).toEqual([
+      "block-count",
+      "counter",
+      "missing-block",
+      "orphan-block",
+      "orphan-inode",
+    ]);
     expect(report.problems.find((p) => p.kind === "orphan-inode")?.ino).toBe(9000);
   });
 
@@ -106,52 +96,5 @@ describe("fsck", () => {
     const report = await fsck(new MemoryNamespace("m"), new MemoryNamespace("d"));
     expect(report.clean).toBe(false);
     expect(report.problems[0]?.detail).toContain("no superblock");
-  });
-});
-
-describe("repairLeaks", () => {
-  test("deletes leaked blocks and records, and orphan inodes go at the next mount", async () => {
-    const { fs, meta, data, big, a } = await populated();
-    await fs.destroy();
-    mounted = [];
-    const record = decodeInode(a, (await meta.get(inodeKey(a))) as Uint8Array);
-    await meta.set(inodeKey(9000), encodeInode({ ...record, ino: 9000, nlink: 1 }));
-    await data.set(blockKey(9000, 0), b("owned by the orphan"));
-    await meta.set(bitmapKey(9000, 0), Uint8Array.of(1));
-    await data.set(blockKey(9001, 3), b("no owner"));
-    await meta.set(dirPageKey(9002, 0), new Uint8Array(4));
-    await data.set(blockKey(big, 99), b("not in the bitmap"));
-    const before = await fsck(meta, data);
-    expect(before.consistent).toBe(true);
-    expect(kinds(before)).toEqual([
-      "orphan-block",
-      "orphan-block",
-      "orphan-inode",
-      "orphan-record",
-    ]);
-    const result = await repairLeaks(meta, data, before);
-    expect(result).toEqual({ deletedRecords: 1, deletedBlocks: 2, listedInodes: 1 });
-    const again = await mount({}, meta, data);
-    mounted.push(again.fs);
-    expect(again.fs.orphansCleaned).toBe(1);
-    await again.fs.destroy();
-    mounted = [];
-    const after = await fsck(meta, data);
-    expect(after.problems).toEqual([]);
-    expect(
-      text(
-        await (async () => {
-          const m2 = await mount({}, meta, data);
-          mounted.push(m2.fs);
-          return readAll(m2.fs, await lookupIno(m2.fs, root, "a2"));
-        })(),
-      ),
-    ).toBe("alpha");
-  });
-
-  test("refuses to run on a mounted filesystem", async () => {
-    const { meta, data } = await populated();
-    const report = await fsck(meta, data);
-    await expect(repairLeaks(meta, data, report)).rejects.toThrow("already mounted");
   });
 });

@@ -79,3 +79,4 @@ export function presentBlocks(bits: Uint8Array | null, page: number): number[] {
 }
 
 export const decodeBitmapPage = decode;
+export const encodeBitmapPage = encode;

@@ -20,7 +20,7 @@ import {
 import { dirIndexKey, dirPageKey } from "./keys.ts";
 import { dirPageEntriesMax, hashCollisionsMax } from "./limits.ts";
 import { equalBytes, nameHash } from "./name-hash.ts";
-import { Phase } from "./record-cache.ts";
+import { Phase, type PhaseValue } from "./record-cache.ts";
 
 /** Cookies 1 and 2 are "." and ".."; entries use 3 + hash * 64 + rank. */
 export const firstEntryCookie = 3;
@@ -96,8 +96,14 @@ function putIndex(core: FsCore, dir: number, index: DirIndex): void {
   core.records.put(dirIndexKey(dir), index, encodeDirIndex, Phase.dirIndex);
 }
 
-function putPage(core: FsCore, dir: number, id: number, page: DirPage): void {
-  core.records.put(dirPageKey(dir, id), page, encodeDirPage, Phase.dirPage);
+function putPage(
+  core: FsCore,
+  dir: number,
+  id: number,
+  page: DirPage,
+  phase: PhaseValue = Phase.dirPage,
+): void {
+  core.records.put(dirPageKey(dir, id), page, encodeDirPage, phase);
 }
 
 /** Rank of the entry at `position` among entries of equal hash. */
@@ -165,7 +171,8 @@ export function removeEntry(core: FsCore, dir: number, found: DirSlot): void {
     core.records.remove(dirPageKey(dir, id));
     return;
   }
-  putPage(core, dir, id, found.page);
+  // Written after the pages that gained entries (a rename's target): see Phase.
+  putPage(core, dir, id, found.page, Phase.dirPageRemoval);
 }
 
 /** Replace the inode an existing entry names (rename over, exchange). Synchronous. */

@@ -1,76 +1,49 @@
 /**
- * The checks behind `fsck`: scan the namespaces' keys, walk the tree from the root, then
- * compare what was reached with what is stored. Only `get` and `scan` are called.
+ * The walk behind `fsck`: from the root, over the key sets `fsck-scan.ts` built, counting
+ * names, resolving directories named twice and checking directory counts. The comparisons of
+ * what was reached with what is stored are in `fsck-checks.ts`. Only `get` is called.
  */
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
-import { decodeBitmapPage } from "./bitmap.ts";
-import { type DirIndex, decodeDirIndex, decodeDirPage, emptyDirIndex } from "./dir-codec.ts";
-import type { FsckProblem, FsckProblemKind } from "./fsck-types.ts";
-import { fsckProblemsMax } from "./fsck-types.ts";
-import { decodeInode, type Inode, isDir, isRegular } from "./inode-codec.ts";
 import {
-  bitmapKey,
-  blockKey,
-  dirIndexKey,
-  dirPageKey,
-  inodeKey,
-  KeyTag,
-  parseKey,
-  xattrsKey,
-} from "./keys.ts";
-import { bitmapPageBlocks } from "./limits.ts";
+  type DirIndex,
+  type DirRecordEntry,
+  decodeDirIndex,
+  decodeDirPage,
+  emptyDirIndex,
+} from "./dir-codec.ts";
+import { addTo, type BlockSets, type KeySets } from "./fsck-scan.ts";
+import type { FsckFix, FsckProblem, FsckProblemKind, FsckSink } from "./fsck-types.ts";
+import { fsckProblemsMax } from "./fsck-types.ts";
+import { decodeInode, type Inode, isDir } from "./inode-codec.ts";
+import { dirIndexKey, dirPageKey, inodeKey } from "./keys.ts";
 
-const scanPagesMax = 100_000_000;
+const decoder = new TextDecoder();
 
-export interface KeySets {
-  inodes: Set<number>;
-  dirIndexes: Set<number>;
-  dirPages: Map<number, Set<number>>;
-  bitmaps: Map<number, Set<number>>;
-  xattrs: Set<number>;
-}
-
-async function scanAll(ns: ZdbNamespace, visit: (key: Uint8Array) => void): Promise<void> {
-  let cursor: Uint8Array | undefined;
-  for (let page = 0; page < scanPagesMax; page++) {
-    const result = await ns.scan(cursor);
-    for (const entry of result.entries) visit(entry.key);
-    if (result.nextCursor === null) return;
-    cursor = result.nextCursor;
-  }
-}
-
-function addTo(map: Map<number, Set<number>>, ino: number, index: number): void {
-  const set = map.get(ino) ?? new Set<number>();
-  set.add(index);
-  map.set(ino, set);
-}
-
-export async function scanMeta(meta: ZdbNamespace): Promise<KeySets> {
-  const sets: KeySets = {
-    inodes: new Set(),
-    dirIndexes: new Set(),
-    dirPages: new Map(),
-    bitmaps: new Map(),
-    xattrs: new Set(),
-  };
-  await scanAll(meta, (key) => {
-    const parsed = parseKey(key);
-    if (parsed === null) return;
-    if (parsed.tag === KeyTag.inode && parsed.index < 0) sets.inodes.add(parsed.ino);
-    else if (parsed.tag === KeyTag.dirIndex && parsed.index < 0) sets.dirIndexes.add(parsed.ino);
-    else if (parsed.tag === KeyTag.xattrs && parsed.index < 0) sets.xattrs.add(parsed.ino);
-    else if (parsed.tag === KeyTag.dirPage) addTo(sets.dirPages, parsed.ino, parsed.index);
-    else if (parsed.tag === KeyTag.bitmap) addTo(sets.bitmaps, parsed.ino, parsed.index);
-  });
-  return sets;
+/** Where a directory is named: page `page` of directory `dir`, under `name`. */
+interface DirRef {
+  dir: number;
+  page: number;
+  name: Uint8Array;
 }
 
 export class Checker {
+  /** The first `fsckProblemsMax` problems (every one also goes to the sink). */
   readonly problems: FsckProblem[] = [];
   readonly inodes = new Map<number, Inode>();
+  /** Names reaching each inode from the root. */
   readonly names = new Map<number, number>();
   readonly pagesSeen = new Map<number, Set<number>>();
+  /** Names of each directory reached (more than one after a rename caught midway). */
+  readonly dirNames = new Map<number, DirRef[]>();
+  /** Entries and subdirectories found in each directory reached, checked after the walk. */
+  readonly dirCounts = new Map<number, { count: number; subdirs: number }>();
+  /** Inodes whose repair deletes them (unreachable): their records and blocks go with them. */
+  readonly doomed = new Set<number>();
+  /** Block bits set in all bitmaps (statfs counts these), and those of kept inodes that exist. */
+  readonly usage = { blocksMarked: 0, blocksKept: 0 };
+  problemCount = 0;
+  /** A problem other than a pending orphan was found. */
+  unclean = false;
   entries = 0;
   directories = 0;
 
@@ -78,11 +51,22 @@ export class Checker {
     readonly meta: ZdbNamespace,
     readonly data: ZdbNamespace,
     readonly keys: KeySets,
+    readonly blocks: BlockSets,
+    readonly sink: FsckSink = () => {},
   ) {}
 
-  report(kind: FsckProblemKind, ino: number, detail: string, leak?: FsckProblem["leak"]): void {
-    if (this.problems.length >= fsckProblemsMax) return;
-    this.problems.push(leak === undefined ? { kind, ino, detail } : { kind, ino, detail, leak });
+  report(kind: FsckProblemKind, ino: number, detail: string, fix?: FsckFix): void {
+    const problem: FsckProblem =
+      fix === undefined ? { kind, ino, detail } : { kind, ino, detail, fix };
+    this.problemCount++;
+    if (kind !== "pending-orphan") this.unclean = true;
+    if (this.problems.length < fsckProblemsMax) this.problems.push(problem);
+    this.sink(problem);
+  }
+
+  /** Whether `ino` has no inode record at all (not merely an undecodable one). */
+  absent(ino: number): boolean {
+    return !this.keys.inodes.has(ino);
   }
 
   async inode(ino: number): Promise<Inode | null> {
@@ -111,7 +95,7 @@ export class Checker {
     }
   }
 
-  /** Check one directory's pages; returns its subdirectories. */
+  /** Read one directory's pages (counts are checked after the walk); returns its subdirs. */
   async directory(dir: Inode): Promise<number[]> {
     this.directories++;
     const index = await this.index(dir.ino);
@@ -119,51 +103,98 @@ export class Checker {
     let count = 0;
     for (const id of index.ids) {
       addTo(this.pagesSeen, dir.ino, id);
-      const bytes = await this.meta.get(dirPageKey(dir.ino, id));
-      if (bytes === null) {
-        if (index.ids.length > 1 || this.keys.dirIndexes.has(dir.ino)) {
-          this.report("missing-page", dir.ino, `page ${id} listed in the index is missing`);
-        }
-        continue;
-      }
-      let entries: ReturnType<typeof decodeDirPage>["entries"];
-      try {
-        entries = decodeDirPage(bytes).entries;
-      } catch (error) {
-        this.report("corrupt-record", dir.ino, `page ${id}: ${(error as Error).message}`);
-        continue;
-      }
+      const entries = await this.#page(dir.ino, id, index.ids.length);
       for (const entry of entries) {
         count++;
         this.entries++;
-        const name = new TextDecoder().decode(entry.name);
         const child = await this.inode(entry.ino);
         if (child === null) {
+          const name = decoder.decode(entry.name);
           this.report("dangling-entry", dir.ino, `"${name}" names missing inode ${entry.ino}`);
           continue;
         }
         this.names.set(entry.ino, (this.names.get(entry.ino) ?? 0) + 1);
-        if (isDir(child)) {
-          subdirs.push(child.ino);
-          if (child.parent !== dir.ino) {
-            this.report(
-              "bad-parent",
-              child.ino,
-              `"${name}" has parent ${child.parent}, not ${dir.ino}`,
-            );
-          }
-        }
+        if (!isDir(child)) continue;
+        subdirs.push(child.ino);
+        const ref = { dir: dir.ino, page: id, name: entry.name };
+        const refs = this.dirNames.get(child.ino);
+        if (refs === undefined) this.dirNames.set(child.ino, [ref]);
+        else refs.push(ref);
       }
     }
-    if (count !== dir.entryCount) {
-      this.report("entry-count", dir.ino, `${count} entries, inode says ${dir.entryCount}`);
-    }
-    if (dir.nlink !== 2 + subdirs.length) {
-      this.report("link-count", dir.ino, `nlink ${dir.nlink}, expected ${2 + subdirs.length}`);
-    }
+    this.dirCounts.set(dir.ino, { count, subdirs: subdirs.length });
     return subdirs;
   }
 
+  async #page(dir: number, id: number, pageCount: number): Promise<DirRecordEntry[]> {
+    const bytes = await this.meta.get(dirPageKey(dir, id));
+    if (bytes === null) {
+      if (pageCount > 1 || this.keys.dirIndexes.has(dir)) {
+        this.report("missing-page", dir, `page ${id} listed in the index is missing`);
+      }
+      return [];
+    }
+    try {
+      return decodeDirPage(bytes).entries;
+    } catch (error) {
+      this.report("corrupt-record", dir, `page ${id}: ${(error as Error).message}`);
+      return [];
+    }
+  }
+
+  /**
+   * A directory named twice (a rename caught after its target page, before its source page)
+   * keeps the name in the directory its inode says is its parent (the inode is written first);
+   * the other name is removed. Then parents are checked.
+   */
+  #resolveDirectoryNames(): void {
+    for (const [ino, refs] of this.dirNames) {
+      const child = this.inodes.get(ino) as Inode;
+      const keep = refs.find((ref) => ref.dir === child.parent) ?? (refs[0] as DirRef);
+      for (const ref of refs) {
+        if (ref === keep) continue;
+        this.names.set(ino, (this.names.get(ino) ?? 1) - 1);
+        const counts = this.dirCounts.get(ref.dir);
+        if (counts !== undefined) {
+          counts.count--;
+          counts.subdirs--;
+        }
+        const fix: FsckFix = {
+          op: "remove-entry",
+          dir: ref.dir,
+          page: ref.page,
+          ino,
+          name: ref.name,
+        };
+        const name = decoder.decode(ref.name);
+        this.report("link-count", ino, `directory also named "${name}" in ${ref.dir}`, fix);
+      }
+      if (child.parent !== keep.dir) {
+        const fix: FsckFix = { op: "set-inode", ino, field: "parent", value: keep.dir };
+        const name = decoder.decode(keep.name);
+        this.report(
+          "bad-parent",
+          ino,
+          `"${name}" has parent ${child.parent}, not ${keep.dir}`,
+          fix,
+        );
+      }
+    }
+  }
+
+  #checkCounts(dir: Inode, count: number, subdirCount: number): void {
+    if (count !== dir.entryCount) {
+      const fix: FsckFix = { op: "set-inode", ino: dir.ino, field: "entryCount", value: count };
+      this.report("entry-count", dir.ino, `${count} entries, inode says ${dir.entryCount}`, fix);
+    }
+    const nlink = 2 + subdirCount;
+    if (dir.nlink !== nlink) {
+      const fix: FsckFix = { op: "set-inode", ino: dir.ino, field: "nlink", value: nlink };
+      this.report("link-count", dir.ino, `nlink ${dir.nlink}, expected ${nlink}`, fix);
+    }
+  }
+
+  /** Breadth-first from the root (the queue is consumed from a moving head, not shifted). */
   async walk(rootIno: number): Promise<void> {
     const root = await this.inode(rootIno);
     if (root === null) {
@@ -173,111 +204,17 @@ export class Checker {
     this.names.set(rootIno, 1);
     const queue = [rootIno];
     const visited = new Set<number>();
-    while (queue.length > 0) {
-      const ino = queue.shift() as number;
-      if (visited.has(ino)) {
-        this.report("link-count", ino, "directory reached by more than one name");
-        continue;
-      }
+    for (let head = 0; head < queue.length; head++) {
+      const ino = queue[head] as number;
+      if (visited.has(ino)) continue; // named twice: resolved below
       visited.add(ino);
       const dir = await this.inode(ino);
-      if (dir !== null) queue.push(...(await this.directory(dir)));
+      if (dir === null) continue;
+      for (const sub of await this.directory(dir)) queue.push(sub);
+    }
+    this.#resolveDirectoryNames();
+    for (const [ino, counts] of this.dirCounts) {
+      this.#checkCounts(this.inodes.get(ino) as Inode, counts.count, counts.subdirs);
     }
   }
-}
-
-export async function checkInodes(
-  c: Checker,
-  orphans: Set<number>,
-  rootIno: number,
-): Promise<void> {
-  for (const ino of c.keys.inodes) {
-    const inode = await c.inode(ino);
-    if (inode === null) continue;
-    const names = c.names.get(ino) ?? 0;
-    if (names === 0) {
-      if (orphans.has(ino) && inode.nlink === 0)
-        c.report("pending-orphan", ino, "unlinked while open");
-      else c.report("orphan-inode", ino, `no name reaches it (nlink ${inode.nlink})`);
-    } else if (!isDir(inode) && ino !== rootIno && inode.nlink !== names) {
-      c.report("link-count", ino, `nlink ${inode.nlink}, ${names} names`);
-    }
-  }
-  for (const [ino, pages] of c.keys.dirPages) {
-    for (const page of pages) {
-      if (!c.pagesSeen.get(ino)?.has(page))
-        c.report("orphan-record", ino, `directory page ${page}`, {
-          namespace: "meta",
-          key: dirPageKey(ino, page),
-        });
-    }
-  }
-  for (const ino of c.keys.dirIndexes) {
-    if (!c.pagesSeen.has(ino)) {
-      c.report("orphan-record", ino, "directory index", {
-        namespace: "meta",
-        key: dirIndexKey(ino),
-      });
-    }
-  }
-  for (const ino of c.keys.xattrs) {
-    if (!c.inodes.has(ino)) {
-      c.report("orphan-record", ino, "xattrs", { namespace: "meta", key: xattrsKey(ino) });
-    }
-  }
-}
-
-/** Compare data blocks with the bitmaps; returns the number of blocks stored. */
-export async function checkBlocks(c: Checker): Promise<number> {
-  const bitmaps = new Map<string, Uint8Array | null>();
-  const bitmap = async (ino: number, page: number) => {
-    const id = `${ino}:${page}`;
-    if (!bitmaps.has(id)) {
-      const bytes = await c.meta.get(bitmapKey(ino, page));
-      bitmaps.set(id, bytes === null ? null : decodeBitmapPage(bytes));
-    }
-    return bitmaps.get(id) ?? null;
-  };
-  const stored = new Set<string>();
-  const blockKeys: { ino: number; index: number }[] = [];
-  await scanAll(c.data, (key) => {
-    const parsed = parseKey(key);
-    if (parsed !== null && parsed.tag === KeyTag.block && parsed.index >= 0) {
-      blockKeys.push({ ino: parsed.ino, index: parsed.index });
-    }
-  });
-  for (const { ino, index } of blockKeys) {
-    stored.add(`${ino}:${index}`);
-    const inode = await c.inode(ino);
-    const bits = inode === null ? null : await bitmap(ino, Math.floor(index / bitmapPageBlocks));
-    const bit = index % bitmapPageBlocks;
-    if (inode === null || bits === null || ((bits[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
-      c.report(
-        "orphan-block",
-        ino,
-        `block ${index}${inode === null ? " of a missing inode" : " not in the bitmap"}`,
-        { namespace: "data", key: blockKey(ino, index) },
-      );
-    }
-  }
-  for (const [ino, pages] of c.keys.bitmaps) {
-    const inode = c.inodes.get(ino) ?? (await c.inode(ino));
-    for (const page of pages) {
-      if (inode === null || !isRegular(inode)) {
-        c.report("orphan-record", ino, `bitmap page ${page}`, {
-          namespace: "meta",
-          key: bitmapKey(ino, page),
-        });
-        continue;
-      }
-      const bits = await bitmap(ino, page);
-      for (let i = 0; bits !== null && i < bits.length * 8; i++) {
-        const index = page * bitmapPageBlocks + i;
-        if ((bits[i >> 3] ?? 0) & (1 << (i & 7)) && !stored.has(`${ino}:${index}`)) {
-          c.report("missing-block", ino, `block ${index} is marked present but absent`);
-        }
-      }
-    }
-  }
-  return blockKeys.length;
 }

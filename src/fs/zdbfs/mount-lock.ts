@@ -61,8 +61,11 @@ export class MountLock {
     return (this.#options.nowMs ?? Date.now)();
   }
 
-  /** Take the lock or throw QssError UNAVAILABLE saying who holds it. */
-  async acquire(): Promise<void> {
+  /**
+   * Take the lock or throw QssError UNAVAILABLE saying who holds it. Returns the record that
+   * was taken over (a previous mount that did not end cleanly), or null.
+   */
+  async acquire(): Promise<LockRecord | null> {
     const held = await this.read();
     if (held !== null && held.owner !== this.#record.owner && !this.#isStale(held)) {
       const ageSeconds = Math.round((this.#now() - held.heartbeatMs) / 1000);
@@ -80,6 +83,7 @@ export class MountLock {
     const heartbeatMs = Math.max(heartbeatMsMin, this.#options.staleMs / 3);
     this.#timer = setInterval(() => void this.#write().catch(() => {}), heartbeatMs);
     (this.#timer as { unref?: () => void }).unref?.();
+    return held;
   }
 
   #isStale(held: LockRecord): boolean {
@@ -117,10 +121,22 @@ export class MountLock {
     );
   }
 
-  async release(): Promise<void> {
+  /**
+   * Stop the heartbeat but leave the record: the last flush failed, so the next mount must see
+   * an unclean end (and run the recovery sweep) once the heartbeat is stale.
+   */
+  abandon(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Delete the record (clean end), or put `restore` back (a record taken over, still unclean). */
+  async release(restore?: LockRecord): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     const held = await this.read();
-    if (held?.owner === this.#record.owner) await this.#ns.del(lockKey());
+    if (held?.owner !== this.#record.owner) return;
+    if (restore === undefined) await this.#ns.del(lockKey());
+    else await this.#ns.set(lockKey(), encoder.encode(JSON.stringify(restore)));
   }
 }

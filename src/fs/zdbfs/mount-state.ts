@@ -1,6 +1,7 @@
 /**
  * Opening a namespace set: format it when empty, otherwise load the superblock and delete the
- * orphans a crash left behind (inodes unlinked while open).
+ * orphans a crash left behind (inodes unlinked while open). After an unclean end (the previous
+ * mount's lock was taken over), the recovery sweep runs first, before anything is cached.
  */
 import { qssError } from "../../base/errors.ts";
 import type { FsCore } from "./core.ts";
@@ -8,6 +9,7 @@ import { S_IFDIR } from "./inode-codec.ts";
 import { destroyInode, getInode, putInode } from "./inode-table.ts";
 import { orphansKey, superblockKey } from "./keys.ts";
 import { blockSizeBytes, inodeReserveCount } from "./limits.ts";
+import { type RecoverySummary, recover } from "./recover.ts";
 import { decodeOrphans, decodeSuperblock } from "./superblock.ts";
 
 export const rootIno = 1;
@@ -68,13 +70,20 @@ export function checkModes(core: FsCore): void {
   }
 }
 
-/** Format or load; returns how many orphans were cleaned. */
-export async function openState(core: FsCore): Promise<number> {
+export interface OpenedState {
+  /** Orphans (unlinked while open) deleted, by the sweep or the orphan list. */
+  orphansCleaned: number;
+  /** The recovery sweep's summary, null when the previous mount ended cleanly. */
+  recovery: RecoverySummary | null;
+}
+
+/** Format or load; after an unclean end, run the recovery sweep first (`recover.ts`). */
+export async function openState(core: FsCore, unclean = false): Promise<OpenedState> {
   const bytes = await core.meta.get(superblockKey());
   if (bytes === null) {
     format(core);
     await core.syncAll();
-    return 0;
+    return { orphansCleaned: 0, recovery: null };
   }
   core.superblock = decodeSuperblock(bytes);
   if (core.superblock.blockSizeBytes !== blockSizeBytes) {
@@ -83,8 +92,13 @@ export async function openState(core: FsCore): Promise<number> {
       `Cannot mount: block size ${core.superblock.blockSizeBytes} unsupported`,
     );
   }
+  const recovery = unclean ? await recover(core.meta, core.data) : null;
+  if (recovery !== null) {
+    core.superblock = decodeSuperblock((await core.meta.get(superblockKey())) ?? bytes);
+    core.options.onRecovery(recovery);
+  }
   core.nextIno = core.superblock.inodeReservedUpTo;
   const cleaned = await cleanOrphans(core);
   await core.syncAll();
-  return cleaned;
+  return { orphansCleaned: cleaned + (recovery?.pendingOrphans ?? 0), recovery };
 }

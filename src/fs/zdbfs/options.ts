@@ -2,6 +2,7 @@
 
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import type { Timespec } from "../operations.ts";
+import type { RecoverySummary } from "./recover.ts";
 
 export interface ZdbFsOptions {
   /** Superblock, lock, inodes, directories, bitmaps, xattrs (user mode). */
@@ -37,6 +38,11 @@ export interface ZdbFsOptions {
   rootUid?: number;
   rootGid?: number;
   rootMode?: number;
+  /**
+   * Called once when the mount found the previous mount ended uncleanly (its lock record was
+   * still there) and ran the recovery sweep; `qss mount` logs the summary (default: ignore).
+   */
+  onRecovery?: (summary: RecoverySummary) => void;
   /** Clock (default: the system clock, nanoseconds from performance.timeOrigin). */
   now?: () => Timespec;
 }
@@ -69,6 +75,7 @@ export function resolveOptions(options: ZdbFsOptions): ResolvedOptions {
     rootGid: 0,
     rootMode: 0o755,
     now: systemNow,
+    onRecovery: () => {},
     ...options,
   };
 }

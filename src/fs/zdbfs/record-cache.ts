@@ -7,10 +7,21 @@
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import { keyString } from "./keys.ts";
 
-/** Write order within one commit (lower first); removals always go last. */
-export const Phase = { superblock: 0, node: 1, dirPage: 2, dirIndex: 3, remove: 4 } as const;
+/**
+ * Write order within one commit (lower first); removals always go last. Pages that lost an
+ * entry go after pages that gained one, so a rename caught between them keeps both names
+ * (a link count one too high, repaired at the next mount), never neither.
+ */
+export const Phase = {
+  superblock: 0,
+  node: 1,
+  dirPage: 2,
+  dirPageRemoval: 3,
+  dirIndex: 4,
+  remove: 5,
+} as const;
 export type PhaseValue = (typeof Phase)[keyof typeof Phase];
-export const phaseCount = 5;
+export const phaseCount = 6;
 const reorderIntervalMs = 1000;
 
 interface CachedRecord {
@@ -148,17 +159,20 @@ export class RecordCache {
       };
       this.#records.set(id, record);
     }
+    const dirty = record.version !== record.writtenVersion;
     this.#dirty.add(record);
     record.value = value;
     record.encode = encode;
-    record.phase = phase;
+    // A page that lost an entry stays late until written, even if it gains one afterwards.
+    const keepLate = dirty && record.phase === Phase.dirPageRemoval && phase === Phase.dirPage;
+    record.phase = keepLate ? record.phase : phase;
     record.version++;
     this.#touch(id, record);
   }
 
   /** Encode every dirty record now; the writes are done by the caller in phase order. */
   snapshot(): RecordSnapshot {
-    const phases: SnapshotWrite[][] = Array.from({ length: 5 }, () => []);
+    const phases: SnapshotWrite[][] = Array.from({ length: phaseCount }, () => []);
     for (const record of this.#dirty) {
       if (record.version === record.writtenVersion) continue;
       const bytes =

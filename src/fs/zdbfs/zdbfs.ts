@@ -33,6 +33,7 @@ import * as Node from "./ops-node.ts";
 import { rename } from "./ops-rename.ts";
 import * as Xattr from "./ops-xattr.ts";
 import { resolveOptions, type ZdbFsOptions } from "./options.ts";
+import type { RecoverySummary } from "./recover.ts";
 
 export class ZdbFs implements FileSystemOperations {
   readonly core: FsCore;
@@ -43,6 +44,8 @@ export class ZdbFs implements FileSystemOperations {
   /** Errors of background flushes (kept for diagnostics; the next flush retries). */
   lastFlushError: unknown = null;
   orphansCleaned = 0;
+  /** The recovery sweep's summary when the previous mount ended uncleanly, else null. */
+  recovery: RecoverySummary | null = null;
 
   constructor(options: ZdbFsOptions) {
     const resolved = resolveOptions(options);
@@ -59,13 +62,16 @@ export class ZdbFs implements FileSystemOperations {
   async init(): Promise<void> {
     if (this.#opened) return;
     checkModes(this.core);
-    await this.#lock.acquire();
+    const previous = await this.#lock.acquire();
     this.core.beforeWrite = () => this.#lock.verify();
     try {
-      this.orphansCleaned = await openState(this.core);
+      const opened = await openState(this.core, previous !== null);
+      this.orphansCleaned = opened.orphansCleaned;
+      this.recovery = opened.recovery;
       this.#opened = true;
     } catch (error) {
-      await this.#lock.release().catch(() => {});
+      // After an unclean end, put the dead mount's record back: the next mount sweeps again.
+      await this.#lock.release(previous ?? undefined).catch(() => {});
       throw error;
     }
     this.#timer = setInterval(
@@ -96,9 +102,12 @@ export class ZdbFs implements FileSystemOperations {
     this.#timer = null;
     try {
       await this.core.syncAll();
-    } finally {
-      await this.#lock.release();
+    } catch (error) {
+      // Not a clean end: keep the lock record so that the next mount runs the recovery sweep.
+      this.#lock.abandon();
+      throw error;
     }
+    await this.#lock.release();
   }
 
   /** Mutating operations wait for a flush when dirty metadata passes its bound. */
