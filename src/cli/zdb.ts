@@ -1,7 +1,12 @@
 import { spawn } from "node:child_process";
-import * as fs from "node:fs";
 import { defineCommand } from "citty";
 import { startDaemon } from "../zdb/daemon.ts";
+import {
+  adminEnvVariable,
+  adminFromArgs,
+  privateLogWriter,
+  withoutAdminArgument,
+} from "./zdb-admin.ts";
 
 /** Parse sizes like 524288, 512K, 256M, 4G. */
 function parseSize(text: string, flag: string): number {
@@ -14,8 +19,11 @@ function parseSize(text: string, flag: string): number {
 function relaunchInBackground(): void {
   // Compiled binary: argv[1] is the embedded entry; from source it is the script to run.
   const compiled = (process.argv[1] ?? "").startsWith("/$bunfs/");
-  const argv = process.argv.slice(compiled ? 2 : 1).filter((arg) => arg !== "--background");
-  const child = spawn(process.execPath, argv, { detached: true, stdio: "ignore" });
+  const all = process.argv.slice(compiled ? 2 : 1).filter((arg) => arg !== "--background");
+  // The child gets --admin through the environment, not on its (visible) command line.
+  const { argv, admin } = withoutAdminArgument(all);
+  const env = admin === null ? process.env : { ...process.env, [adminEnvVariable]: admin };
+  const child = spawn(process.execPath, argv, { detached: true, stdio: "ignore", env });
   child.unref();
   console.log(`qss zdb started in background, pid ${child.pid}`);
 }
@@ -40,7 +48,14 @@ export const zdbCommand = defineCommand({
       default: "0",
     },
     hook: { type: "string", description: "Hook executable" },
-    admin: { type: "string", description: "Admin password (default: generated secret)" },
+    admin: {
+      type: "string",
+      description: `Admin password (visible in ps: prefer --admin-file or ${adminEnvVariable})`,
+    },
+    "admin-file": {
+      type: "string",
+      description: "File (mode 0600) holding the admin password (default: generated secret)",
+    },
     protect: {
       type: "boolean",
       description: "Default namespace needs the admin password to write",
@@ -56,8 +71,10 @@ export const zdbCommand = defineCommand({
     if (args.background) return relaunchInBackground();
     const logFile = args.logfile;
     const log = logFile
-      ? (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`)
+      ? privateLogWriter(logFile, (line) => console.error(`[!] ${line}`))
       : (line: string) => console.log(line);
+    const admin = adminFromArgs(args.admin, args["admin-file"], process.env);
+    if (admin.warning !== null) console.error(`[!] ${admin.warning}`);
     const mode = args.mode === undefined ? "mixed" : args.mode;
     if (mode !== "mixed" && mode !== "user" && mode !== "seq") {
       throw new Error(`--mode must be user or seq, not "${mode}"`);
@@ -73,7 +90,8 @@ export const zdbCommand = defineCommand({
       dataFileBytesMax: parseSize(args.datasize, "--datasize"),
       rotateSeconds: Number.parseInt(args.rotate, 10) || 0,
       hook: args.hook ?? null,
-      adminPassword: args.admin ?? null,
+      adminPassword: admin.password,
+      adminOrigin: admin.origin,
       protect: args.protect,
       maxSizeBytes: parseSize(args.maxsize, "--maxsize"),
       sync: args.sync,
