@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { defineCommand } from "citty";
 import { startDaemon } from "../zdb/daemon.ts";
+import { hookRunMsMaxDefault } from "../zdb/limits.ts";
 import {
   adminEnvVariable,
   adminFromArgs,
@@ -14,6 +15,14 @@ function parseSize(text: string, flag: string): number {
   if (!match) throw new Error(`${flag}: cannot parse size "${text}"`);
   const units: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
   return Number(match[1]) * (units[(match[2] as string).toLowerCase()] as number);
+}
+
+/** A whole number of seconds, at least 1. */
+function parseSeconds(text: string, flag: string): number {
+  const match = /^\d{1,7}$/.exec(text.trim());
+  const seconds = match ? Number(match[0]) : 0;
+  if (seconds < 1) throw new Error(`${flag}: expected a whole number of seconds, not "${text}"`);
+  return seconds;
 }
 
 function relaunchInBackground(): void {
@@ -48,6 +57,11 @@ export const zdbCommand = defineCommand({
       default: "0",
     },
     hook: { type: "string", description: "Hook executable" },
+    "hook-timeout": {
+      type: "string",
+      description: "Kill a hook run after N seconds and count it as failed",
+      default: String(hookRunMsMaxDefault / 1000),
+    },
     admin: {
       type: "string",
       description: `Admin password (visible in ps: prefer --admin-file or ${adminEnvVariable})`,
@@ -90,6 +104,7 @@ export const zdbCommand = defineCommand({
       dataFileBytesMax: parseSize(args.datasize, "--datasize"),
       rotateSeconds: Number.parseInt(args.rotate, 10) || 0,
       hook: args.hook ?? null,
+      hookRunMsMax: parseSeconds(args["hook-timeout"], "--hook-timeout") * 1000,
       adminPassword: admin.password,
       adminOrigin: admin.origin,
       protect: args.protect,

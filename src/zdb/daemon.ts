@@ -31,6 +31,8 @@ export interface DaemonOptions {
   maxSizeBytes: number;
   sync: boolean;
   syncTimeSeconds: number;
+  /** Longest a hook run may take (default `hookRunMsMaxDefault`). */
+  hookRunMsMax?: number;
   log: (line: string) => void;
 }
 
@@ -90,6 +92,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     syncTimeSeconds: options.syncTimeSeconds,
     rotateSeconds: options.rotateSeconds,
     maxSizeBytes: options.maxSizeBytes,
+    ...(options.hookRunMsMax !== undefined ? { hookRunMsMax: options.hookRunMsMax } : {}),
     log: options.log,
   });
   if (options.protect) {

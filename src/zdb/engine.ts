@@ -14,7 +14,7 @@ import { qssError } from "../base/errors.ts";
 import { decodeDescriptor, encodeDescriptor, type NamespaceDescriptor } from "./descriptor.ts";
 import { EngineNamespace } from "./engine-namespace.ts";
 import { type HookListener, Hooks } from "./hooks.ts";
-import { dataFileBytesDefault, namespaceNameBytesMax } from "./limits.ts";
+import { dataFileBytesDefault, hookRunMsMaxDefault, namespaceNameBytesMax } from "./limits.ts";
 import type { NamespaceMode } from "./namespace.ts";
 import { type JumpEvent, Store } from "./store.ts";
 
@@ -45,6 +45,8 @@ export interface EngineOptions {
   rotateSeconds?: number;
   /** Size limit given to new namespaces (reference `--maxsize`), 0 = none. */
   maxSizeBytes?: number;
+  /** Longest a hook run may take before it is killed and counted as failed. */
+  hookRunMsMax?: number;
   log?: (line: string) => void;
 }
 
@@ -78,10 +80,11 @@ export class Engine {
       syncTimeSeconds: 0,
       rotateSeconds: 0,
       maxSizeBytes: 0,
+      hookRunMsMax: hookRunMsMaxDefault,
       log: () => undefined,
       ...options,
     };
-    this.hooks = new Hooks(this.options.hook, this.options.instanceId);
+    this.hooks = new Hooks(this.options.hook, this.options.instanceId, this.options.hookRunMsMax);
   }
 
   /** Called once by `openEngine`. */
