@@ -11,7 +11,8 @@
 import * as fs from "node:fs";
 import { join, resolve } from "node:path";
 import { qssError } from "../base/errors.ts";
-import { decodeDescriptor, encodeDescriptor, type NamespaceDescriptor } from "./descriptor.ts";
+import type { NamespaceDescriptor } from "./descriptor.ts";
+import { readDescriptorFile, writeDescriptorFile } from "./descriptor-file.ts";
 import { EngineNamespace } from "./engine-namespace.ts";
 import { type HookListener, Hooks } from "./hooks.ts";
 import { dataFileBytesDefault, hookRunMsMaxDefault, namespaceNameBytesMax } from "./limits.ts";
@@ -212,17 +213,22 @@ export class Engine {
     return reset;
   }
 
+  /**
+   * Fail closed: a namespace whose descriptor is missing or damaged (its password and public
+   * flag are unknown) is served frozen and private, never public, until an admin sets its
+   * properties again (NSSET rewrites the descriptor). The other namespaces are not affected.
+   */
   private load(name: string): EngineNamespace {
     const descriptorPath = join(this.nsIndexDir(name), descriptorFileName);
-    let descriptor: NamespaceDescriptor = {
-      name,
-      password: null,
-      maxSizeBytes: 0,
-      public: true,
-      worm: false,
-    };
-    if (fs.existsSync(descriptorPath)) {
-      descriptor = decodeDescriptor(fs.readFileSync(descriptorPath), descriptorPath);
+    const read = readDescriptorFile(descriptorPath);
+    let descriptor: NamespaceDescriptor;
+    if (read.descriptor !== null) {
+      descriptor = read.descriptor;
+    } else {
+      this.options.log(
+        `[-] namespace ${name}: ${read.problem}; serving it frozen and private until an admin sets its properties (NSSET)`,
+      );
+      descriptor = { name, password: null, maxSizeBytes: 0, public: false, worm: false };
     }
     const fallbackMode = this.options.mode === "seq" ? "seq" : "user";
     const store = this.makeStore(name, fallbackMode);
@@ -236,7 +242,7 @@ export class Engine {
     }
     const ns = new EngineNamespace(
       store,
-      { ...descriptor, name, locked: false, frozen: false },
+      { ...descriptor, name, locked: false, frozen: read.descriptor === null },
       this.hooks,
       this.options.sync,
     );
@@ -245,10 +251,7 @@ export class Engine {
   }
 
   private writeDescriptor(ns: EngineNamespace): void {
-    const path = join(this.nsIndexDir(ns.name), descriptorFileName);
-    const temporary = `${path}.tmp`;
-    fs.writeFileSync(temporary, encodeDescriptor(ns.properties), { mode: 0o600 });
-    fs.renameSync(temporary, path);
+    writeDescriptorFile(join(this.nsIndexDir(ns.name), descriptorFileName), ns.properties);
   }
 
   /** The namespace handle, or null. */
@@ -267,24 +270,22 @@ export class Engine {
     }
     if (this.namespaces.has(name)) throw qssError("USAGE", "This namespace is not available");
     const mode = this.options.mode === "seq" ? "seq" : "user";
+    const properties = {
+      name,
+      password: null,
+      maxSizeBytes: this.options.maxSizeBytes,
+      public: true,
+      worm: false,
+      locked: false,
+      frozen: false,
+    };
+    // Descriptor first: a crash before the index exists leaves nothing to serve frozen.
+    fs.mkdirSync(this.nsIndexDir(name), { recursive: true, mode: 0o700 });
+    writeDescriptorFile(join(this.nsIndexDir(name), descriptorFileName), properties);
     const store = this.makeStore(name, mode);
     store.open();
-    const ns = new EngineNamespace(
-      store,
-      {
-        name,
-        password: null,
-        maxSizeBytes: this.options.maxSizeBytes,
-        public: true,
-        worm: false,
-        locked: false,
-        frozen: false,
-      },
-      this.hooks,
-      this.options.sync,
-    );
+    const ns = new EngineNamespace(store, properties, this.hooks, this.options.sync);
     this.namespaces.set(name, ns);
-    this.writeDescriptor(ns);
     if (!isDefault) this.hooks.fire("namespace-created", [name]);
     return ns;
   }
@@ -356,14 +357,14 @@ export class Engine {
   async reload(name: string): Promise<EngineNamespace> {
     const ns = this.namespaces.get(name);
     if (!ns) throw qssError("NOT_FOUND", "Namespace not found");
+    // Read the descriptor first: a damaged one refuses the reload before anything changes.
+    const read = readDescriptorFile(join(this.nsIndexDir(name), descriptorFileName));
+    if (read.descriptor === null)
+      throw qssError("CORRUPT", `Cannot reload ${name}: ${read.problem}`);
     await ns.store.settle();
     ns.store.close();
-    const descriptorPath = join(this.nsIndexDir(name), descriptorFileName);
-    if (fs.existsSync(descriptorPath)) {
-      const { locked, frozen } = ns.properties;
-      const descriptor = decodeDescriptor(fs.readFileSync(descriptorPath), descriptorPath);
-      Object.assign(ns.properties, descriptor, { name, locked, frozen });
-    }
+    const { locked, frozen } = ns.properties;
+    Object.assign(ns.properties, read.descriptor, { name, locked, frozen });
     const store = this.makeStore(name, ns.mode);
     store.open();
     ns.store = store;
