@@ -17,6 +17,7 @@ import { EngineNamespace } from "./engine-namespace.ts";
 import { type HookListener, Hooks } from "./hooks.ts";
 import { dataFileBytesDefault, hookRunMsMaxDefault, namespaceNameBytesMax } from "./limits.ts";
 import type { NamespaceMode } from "./namespace.ts";
+import { parseUnsigned } from "./parse.ts";
 import { type JumpEvent, Store } from "./store.ts";
 
 export const defaultNamespaceName = "default";
@@ -298,7 +299,9 @@ export class Engine {
     const flag = value.startsWith("1");
     const setters: Record<string, () => void> = {
       maxsize: () => {
-        props.maxSizeBytes = Number.parseInt(value, 10) || 0;
+        const bytes = parseUnsigned(value, Number.MAX_SAFE_INTEGER);
+        if (bytes === null) throw qssError("USAGE", "Invalid value");
+        props.maxSizeBytes = bytes;
       },
       password: () => {
         props.password = value === "*" ? null : value;
