@@ -507,18 +507,26 @@ export class Store {
    */
   private syncAndCloseInBackground(dataFd: number, indexFd: number): void {
     const pending = Promise.all([fdatasyncAsync(dataFd), fdatasyncAsync(indexFd)])
-      .then(() => undefined)
+      .then(
+        () => undefined,
+        (error) => {
+          // Not durable: refuse further writes, say so; fsyncAsync waiters still see it fail.
+          this.failure ??= `sync of a rotated file failed: ${String(error)}`;
+          this.options.log(`[-] namespace ${this.options.name}: ${this.failure}`);
+          throw error;
+        },
+      )
       .finally(() => {
-        fs.closeSync(dataFd);
-        fs.closeSync(indexFd);
+        for (const fd of [dataFd, indexFd]) fs.close(fd, () => undefined);
         this.closing.delete(pending);
       });
+    pending.catch(() => undefined);
     this.closing.add(pending);
   }
 
   /** Wait until every rotated pair is synced and closed. */
   async settle(): Promise<void> {
-    await Promise.all([...this.closing]);
+    await Promise.allSettled([...this.closing]);
   }
 
   fsyncAsync(): Promise<void> {
