@@ -59,3 +59,13 @@ test("SELECT: 4 arguments without SECURE are refused; passwords still checked (#
   await expect(admin.call("SELECT", ["guarded", "righ"])).rejects.toThrow("Access denied");
   expect(await admin.call("SELECT", ["guarded", "right"])).toBe("OK");
 });
+
+test("SET with a timestamp takes digits within u32 only (#14)", async () => {
+  await admin.call("SELECT", ["default"]);
+  for (const bad of ["abc", "12x", "-1", "4294967296", "1.5"]) {
+    await expect(admin.call("SET", ["stamped", "v", bad])).rejects.toThrow("Invalid timestamp");
+  }
+  expect(await admin.call("EXISTS", ["stamped"])).toBe(0);
+  expect(await admin.call("SET", ["stamped", "v", "1234567"])).toBe("stamped");
+  expect(await admin.call("KEYTIME", ["stamped"])).toBe(1234567);
+});
