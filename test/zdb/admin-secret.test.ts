@@ -76,7 +76,6 @@ test("admin password sources: file (checked), env, argv (warned), one at a time"
 test("qss zdb --logfile: created 0600, holds no secret; QSS_ZDB_ADMIN works", async () => {
   const dir = freshDir();
   const logPath = join(dir, "zdb.log");
-  const port = 30_000 + Math.floor(Math.random() * 10_000);
   const proc = Bun.spawn(
     [
       process.execPath,
@@ -89,7 +88,7 @@ test("qss zdb --logfile: created 0600, holds no secret; QSS_ZDB_ADMIN works", as
       "--listen",
       "127.0.0.1",
       "--port",
-      String(port),
+      "0",
       "--logfile",
       logPath,
     ],
@@ -106,6 +105,8 @@ test("qss zdb --logfile: created 0600, holds no secret; QSS_ZDB_ADMIN works", as
   }
   expect(statSync(logPath).mode & 0o777).toBe(0o600);
   const log = readFileSync(logPath, "utf8");
+  const port = Number(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(log)?.[1]);
+  expect(port).toBeGreaterThan(0);
   expect(log).toContain("admin password from QSS_ZDB_ADMIN");
   expect(log).not.toContain("env-admin-9");
   const redis = new Redis({ port, host: "127.0.0.1", protocol: 2, lazyConnect: true });
