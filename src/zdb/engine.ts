@@ -210,7 +210,11 @@ export class Engine {
       event.newIndexPath,
       event.dirtyIndexIds.join(" "),
     ]);
-    this.hooks.fire("jump-data", [event.closedDataPath, event.newDataPath]);
+    // The closed data file is announced for upload only once it is durable here.
+    event.synced.then(
+      () => this.hooks.fire("jump-data", [event.closedDataPath, event.newDataPath]),
+      () => this.options.log(`[-] ${event.closedDataPath} not announced: its sync failed`),
+    );
     return reset;
   }
 

@@ -48,6 +48,8 @@ export interface JumpEvent {
   closedDataPath: string;
   newDataPath: string;
   dirtyIndexIds: number[];
+  /** Settles when the closed pair is durable (rejects when its sync failed). */
+  synced: Promise<void>;
 }
 
 export interface StoreOptions {
@@ -210,7 +212,7 @@ export class Store {
   jump(): void {
     this.flushPending();
     const closedId = this.currentId;
-    this.syncAndCloseInBackground(this.dataFd, this.indexFd);
+    const synced = this.syncAndCloseInBackground(this.dataFd, this.indexFd);
     this.createFilePair(closedId + 1);
     this.seqFirstIds.push(this.slots.count);
     this.changed = false;
@@ -221,6 +223,7 @@ export class Store {
       closedDataPath: dataPath(this.options.dataDir, closedId),
       newDataPath: dataPath(this.options.dataDir, this.currentId),
       dirtyIndexIds: dirty,
+      synced,
     });
     if (reset) this.dirtyIndexIds.clear();
   }
@@ -505,7 +508,7 @@ export class Store {
    * A closed pair is made durable off the event loop, then its descriptors are closed;
    * `fsyncAsync` and `settle` wait for it, so nothing written before a rotation is skipped.
    */
-  private syncAndCloseInBackground(dataFd: number, indexFd: number): void {
+  private syncAndCloseInBackground(dataFd: number, indexFd: number): Promise<void> {
     const pending = Promise.all([fdatasyncAsync(dataFd), fdatasyncAsync(indexFd)])
       .then(
         () => undefined,
@@ -522,6 +525,7 @@ export class Store {
       });
     pending.catch(() => undefined);
     this.closing.add(pending);
+    return pending;
   }
 
   /** Wait until every rotated pair is synced and closed. */

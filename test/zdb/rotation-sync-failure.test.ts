@@ -25,6 +25,11 @@ test("a failed sync of a rotated pair is logged and fails the store, no unhandle
   if (!ns) throw new Error("default namespace missing");
   const store = ns.store;
   const realDataFd = store.dataFd;
+  const announced: string[] = [];
+  engine.on((event) => {
+    if (event.name === "jump-data") announced.push(event.args[0] as string);
+    return undefined;
+  });
   try {
     ns.setNow(utf8("a"), utf8("b"));
     store.flushPending();
@@ -36,9 +41,33 @@ test("a failed sync of a rotated pair is logged and fails the store, no unhandle
     expect(unhandled).toEqual([]);
     expect(store.failure).toContain("sync of a rotated file failed");
     expect(lines.some((line) => line.includes("sync of a rotated file failed"))).toBe(true);
+    // Not durable, so not announced for upload.
+    expect(announced).toEqual([]);
   } finally {
     process.off("unhandledRejection", onUnhandled);
     fs.closeSync(realDataFd);
     await engine.close().catch(() => undefined);
+  }
+});
+
+test("jump-data is announced once the closed pair is synced", async () => {
+  const dir = tempDir("qss-zdb-jumpok-");
+  dirs.push(dir);
+  const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+  try {
+    const announced: string[] = [];
+    engine.on((event) => {
+      if (event.name === "jump-data") announced.push(event.args[0] as string);
+      return undefined;
+    });
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default namespace missing");
+    ns.setNow(utf8("a"), utf8("b"));
+    ns.store.jump();
+    await ns.store.settle();
+    await Bun.sleep(10);
+    expect(announced).toEqual([join(dir, "data", "default", "d0")]);
+  } finally {
+    await engine.close();
   }
 });
