@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import { join, resolve } from "node:path";
-import { qssError } from "../base/errors.ts";
+import { isQssError, qssError } from "../base/errors.ts";
 import type { NamespaceDescriptor } from "./descriptor.ts";
 import { readDescriptorFile, writeDescriptorFile } from "./descriptor-file.ts";
 import { EngineNamespace } from "./engine-namespace.ts";
@@ -115,7 +115,13 @@ export class Engine {
       if (!entry.isDirectory()) continue;
       const dir = join(this.options.indexDir, entry.name);
       if (fs.existsSync(join(dir, descriptorFileName)) || fs.existsSync(join(dir, "i0"))) {
-        this.load(entry.name);
+        try {
+          this.load(entry.name);
+        } catch (error) {
+          // A damaged namespace is not served; the others are.
+          if (!isQssError(error, "CORRUPT") || entry.name === defaultNamespaceName) throw error;
+          this.options.log(`[-] namespace ${entry.name} not opened: ${error.message}`);
+        }
       }
     }
     if (!this.namespaces.has(defaultNamespaceName)) this.create(defaultNamespaceName, true);
@@ -200,6 +206,9 @@ export class Engine {
       mode,
       dataFileBytesMax: this.options.dataFileBytesMax,
       onJump: (event) => this.onJump(event),
+      restoreMissing: (path) => {
+        this.hooks.runBlocking("missing-data", [path]);
+      },
       log: this.options.log,
     });
   }
@@ -237,7 +246,12 @@ export class Engine {
     }
     const fallbackMode = this.options.mode === "seq" ? "seq" : "user";
     const store = this.makeStore(name, fallbackMode);
-    store.open();
+    try {
+      store.open();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     if (this.options.mode !== "mixed" && store.mode !== this.options.mode) {
       store.close();
       throw qssError(
@@ -274,6 +288,11 @@ export class Engine {
       throw qssError("USAGE", "This name is not allowed");
     }
     if (this.namespaces.has(name)) throw qssError("USAGE", "This namespace is not available");
+    // Files of a namespace that could not be opened are never overwritten by a new one.
+    const dir = this.nsIndexDir(name);
+    if (fs.existsSync(join(dir, "i0")) || fs.existsSync(join(dir, descriptorFileName))) {
+      throw qssError("USAGE", "This namespace is not available");
+    }
     const mode = this.options.mode === "seq" ? "seq" : "user";
     const properties = {
       name,

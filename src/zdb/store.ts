@@ -61,6 +61,8 @@ export interface StoreOptions {
   dataFileBytesMax: number;
   /** Called after a rotation; returns true when the dirty index list may be reset. */
   onJump: (event: JumpEvent) => boolean;
+  /** At start-up, try to restore a missing current data file (the missing-data hook). */
+  restoreMissing?: (path: string) => void;
   log: (line: string) => void;
 }
 
