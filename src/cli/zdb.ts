@@ -1,7 +1,13 @@
 import { spawn } from "node:child_process";
-import * as fs from "node:fs";
 import { defineCommand } from "citty";
 import { startDaemon } from "../zdb/daemon.ts";
+import { hookRunMsMaxDefault } from "../zdb/limits.ts";
+import {
+  adminEnvVariable,
+  adminFromArgs,
+  privateLogWriter,
+  withoutAdminArgument,
+} from "./zdb-admin.ts";
 
 /** Parse sizes like 524288, 512K, 256M, 4G. */
 function parseSize(text: string, flag: string): number {
@@ -11,11 +17,22 @@ function parseSize(text: string, flag: string): number {
   return Number(match[1]) * (units[(match[2] as string).toLowerCase()] as number);
 }
 
+/** A whole number of seconds, at least 1. */
+function parseSeconds(text: string, flag: string): number {
+  const match = /^\d{1,7}$/.exec(text.trim());
+  const seconds = match ? Number(match[0]) : 0;
+  if (seconds < 1) throw new Error(`${flag}: expected a whole number of seconds, not "${text}"`);
+  return seconds;
+}
+
 function relaunchInBackground(): void {
   // Compiled binary: argv[1] is the embedded entry; from source it is the script to run.
   const compiled = (process.argv[1] ?? "").startsWith("/$bunfs/");
-  const argv = process.argv.slice(compiled ? 2 : 1).filter((arg) => arg !== "--background");
-  const child = spawn(process.execPath, argv, { detached: true, stdio: "ignore" });
+  const all = process.argv.slice(compiled ? 2 : 1).filter((arg) => arg !== "--background");
+  // The child gets --admin through the environment, not on its (visible) command line.
+  const { argv, admin } = withoutAdminArgument(all);
+  const env = admin === null ? process.env : { ...process.env, [adminEnvVariable]: admin };
+  const child = spawn(process.execPath, argv, { detached: true, stdio: "ignore", env });
   child.unref();
   console.log(`qss zdb started in background, pid ${child.pid}`);
 }
@@ -40,7 +57,19 @@ export const zdbCommand = defineCommand({
       default: "0",
     },
     hook: { type: "string", description: "Hook executable" },
-    admin: { type: "string", description: "Admin password (default: generated secret)" },
+    "hook-timeout": {
+      type: "string",
+      description: "Kill a hook run after N seconds and count it as failed",
+      default: String(hookRunMsMaxDefault / 1000),
+    },
+    admin: {
+      type: "string",
+      description: `Admin password (visible in ps: prefer --admin-file or ${adminEnvVariable})`,
+    },
+    "admin-file": {
+      type: "string",
+      description: "File (mode 0600) holding the admin password (default: generated secret)",
+    },
     protect: {
       type: "boolean",
       description: "Default namespace needs the admin password to write",
@@ -56,8 +85,10 @@ export const zdbCommand = defineCommand({
     if (args.background) return relaunchInBackground();
     const logFile = args.logfile;
     const log = logFile
-      ? (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`)
+      ? privateLogWriter(logFile, (line) => console.error(`[!] ${line}`))
       : (line: string) => console.log(line);
+    const admin = adminFromArgs(args.admin, args["admin-file"], process.env);
+    if (admin.warning !== null) console.error(`[!] ${admin.warning}`);
     const mode = args.mode === undefined ? "mixed" : args.mode;
     if (mode !== "mixed" && mode !== "user" && mode !== "seq") {
       throw new Error(`--mode must be user or seq, not "${mode}"`);
@@ -73,7 +104,9 @@ export const zdbCommand = defineCommand({
       dataFileBytesMax: parseSize(args.datasize, "--datasize"),
       rotateSeconds: Number.parseInt(args.rotate, 10) || 0,
       hook: args.hook ?? null,
-      adminPassword: args.admin ?? null,
+      hookRunMsMax: parseSeconds(args["hook-timeout"], "--hook-timeout") * 1000,
+      adminPassword: admin.password,
+      adminOrigin: admin.origin,
       protect: args.protect,
       maxSizeBytes: parseSize(args.maxsize, "--maxsize"),
       sync: args.sync,

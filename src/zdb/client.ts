@@ -9,7 +9,17 @@
  */
 import Redis from "ioredis";
 import { isQssError, qssError } from "../base/errors.ts";
+import { type AuthLog, selectNamespace } from "./client-auth.ts";
+import { bytesOrNull, flag, scanReply, statsReply } from "./client-replies.ts";
+import { valueBytesMax } from "./limits.ts";
 import type { NamespaceMode, NamespaceStats, ScanPage, ZdbNamespace } from "./namespace.ts";
+
+/**
+ * Bytes received for one reply before the connection is dropped: the largest legal reply is
+ * a value of `valueBytesMax`; the rest is headroom for framing and the chunk that ended the
+ * previous reply.
+ */
+export const replyBytesMax = valueBytesMax + 1024 * 1024;
 
 export interface ClientOptions {
   host?: string;
@@ -19,47 +29,62 @@ export interface ClientOptions {
   namespace: string;
   password?: string;
   connectTimeoutMs?: number;
+  /** Where a fallback to the plain password form is reported (never with the password). */
+  log?: AuthLog;
 }
 
-function parseInfo(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon > 0) fields.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  return fields;
-}
-
+/** Keep only the message: ioredis errors hold the command's arguments (passwords, values). */
 function asError(error: unknown): Error {
   if (isQssError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return qssError("UNAVAILABLE", message, error);
+  return qssError("UNAVAILABLE", message);
 }
 
 export class ZdbClientNamespace implements ZdbNamespace {
   readonly name: string;
   mode: NamespaceMode = "user";
   readonly redis: Redis;
+  /** Bytes received since the last reply was delivered. */
+  private unrepliedBytes = 0;
 
   constructor(redis: Redis, name: string) {
     this.redis = redis;
     this.name = name;
   }
 
+  /** Drop the connection when one reply grows past `replyBytesMax` (hostile backend). */
+  watchReplySize(): void {
+    this.redis.stream.on("data", (chunk: Buffer) => {
+      this.unrepliedBytes += chunk.length;
+      if (this.unrepliedBytes > replyBytesMax) {
+        this.redis.disconnect();
+      }
+    });
+  }
+
   private async call(command: string, args: (string | Buffer)[]): Promise<unknown> {
     try {
       return await this.redis.callBuffer(command, args);
     } catch (error) {
+      if (this.unrepliedBytes > replyBytesMax) {
+        throw qssError(
+          "PROTOCOL",
+          `Cannot read ${command} reply from namespace ${this.name}: more than ${replyBytesMax} bytes`,
+        );
+      }
       throw asError(error);
+    } finally {
+      this.unrepliedBytes = 0;
     }
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | null> {
-    return (await this.call("GET", [Buffer.from(key)])) as Buffer | null;
+    return bytesOrNull("GET", this.name, await this.call("GET", [Buffer.from(key)]));
   }
 
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
-    return (await this.call("SET", [Buffer.from(key), Buffer.from(value)])) as Buffer | null;
+    const reply = await this.call("SET", [Buffer.from(key), Buffer.from(value)]);
+    return bytesOrNull("SET", this.name, reply);
   }
 
   async del(key: Uint8Array): Promise<boolean> {
@@ -73,7 +98,7 @@ export class ZdbClientNamespace implements ZdbNamespace {
   }
 
   async exists(key: Uint8Array): Promise<boolean> {
-    return (await this.call("EXISTS", [Buffer.from(key)])) === 1;
+    return flag("EXISTS", this.name, await this.call("EXISTS", [Buffer.from(key)]));
   }
 
   async scan(cursor?: Uint8Array): Promise<ScanPage> {
@@ -86,34 +111,14 @@ export class ZdbClientNamespace implements ZdbNamespace {
       }
       throw error;
     }
-    const [next, items] = reply as [Buffer, [Buffer, number, number][]];
-    return {
-      entries: items.map(([key, size, ts]) => ({
-        key,
-        sizeBytes: Number(size),
-        timestampSeconds: Number(ts),
-      })),
-      nextCursor: next,
-    };
+    const { next, entries } = scanReply(this.name, reply);
+    return { entries, nextCursor: next };
   }
 
   async stats(): Promise<NamespaceStats> {
-    const text = ((await this.call("NSINFO", [this.name])) as Buffer).toString("utf8");
-    const info = parseInfo(text);
-    const number = (key: string) => Number(info.get(key) ?? 0);
-    this.mode = info.get("mode") === "sequential" ? "seq" : "user";
-    return {
-      name: this.name,
-      mode: this.mode,
-      entries: number("entries"),
-      dataSizeBytes: number("data_size_bytes"),
-      dataLimitBytes: number("data_limits_bytes"),
-      indexSizeBytes: number("index_size_bytes"),
-      public: info.get("public") === "yes",
-      worm: info.get("worm") === "yes",
-      passwordProtected: info.get("password") === "yes",
-      diskFreeBytes: number("data_disk_freespace_bytes"),
-    };
+    const stats = statsReply(this.name, await this.call("NSINFO", [this.name]));
+    this.mode = stats.mode;
+    return stats;
   }
 
   /** A remote server decides its own durability (`--sync`); a PING orders us after our writes. */
@@ -144,8 +149,8 @@ export async function connectNamespace(options: ClientOptions): Promise<ZdbClien
   try {
     await redis.connect();
     const ns = new ZdbClientNamespace(redis, options.namespace);
-    const select = options.password ? [options.namespace, options.password] : [options.namespace];
-    await redis.call("SELECT", select);
+    ns.watchReplySize();
+    await selectNamespace(redis, options.namespace, options.password, options.log ?? (() => {}));
     await ns.stats();
     return ns;
   } catch (error) {

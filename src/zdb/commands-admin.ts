@@ -8,24 +8,29 @@ import {
   argsValid,
   type CommandCall,
   type CommandHandler,
+  equalSecret,
+  nameText,
   replyError,
   text,
 } from "./command-helpers.ts";
 import type { EngineNamespace } from "./engine-namespace.ts";
 import { namespaceNameBytesMax, propertyValueBytesMax } from "./limits.ts";
 
-function nameArgument(call: CommandCall): string | null {
+/** The name argument; a name that is not valid UTF-8 cannot exist (`invalidReply`). */
+function nameArgument(call: CommandCall, invalidReply = "Namespace not found"): string | null {
   if (!argsValid(call, 2)) return null;
   if ((call.args[1] as Uint8Array).length > namespaceNameBytesMax) {
     call.out.error("Namespace too long");
     return null;
   }
-  return text(call.args[1]);
+  const name = nameText(call.args[1]);
+  if (name === null) call.out.error(invalidReply);
+  return name;
 }
 
 const nsnew: CommandHandler = (call) => {
   if (!adminOnly(call)) return;
-  const name = nameArgument(call);
+  const name = nameArgument(call, "This name is not allowed");
   if (name === null) return;
   try {
     call.context.engine.create(name);
@@ -118,7 +123,8 @@ const nsset: CommandHandler = (call) => {
   if ((call.args[3] as Uint8Array).length > propertyValueBytesMax) {
     return call.out.error("Invalid value");
   }
-  const name = text(call.args[1]);
+  const name = nameText(call.args[1]);
+  if (name === null) return call.out.error("Namespace not found");
   if (name === "default") return call.out.error("Cannot update default namespace");
   try {
     call.context.engine.setProperty(name, text(call.args[2]), text(call.args[3]));
@@ -147,24 +153,27 @@ const select: CommandHandler = (call) => {
   if ((args[1] as Uint8Array).length > namespaceNameBytesMax) {
     return call.out.error("Namespace too long");
   }
-  const ns = call.context.engine.namespace(text(args[1]));
+  const name = nameText(args[1]);
+  const ns = name === null ? null : call.context.engine.namespace(name);
   if (!ns) return call.out.error("Namespace not found");
+  const secure = args.length === 4 && text(args[2]).toUpperCase() === "SECURE";
+  if (args.length === 4 && !secure) return call.out.error("Invalid argument");
   let writable = true;
   const password = ns.properties.password;
   if (password !== null) {
     if (args.length === 2) {
       if (!ns.properties.public) return call.out.error("Namespace protected and private");
       writable = false;
-    } else if (args.length === 4 && text(args[2]).toUpperCase() === "SECURE") {
+    } else if (secure) {
       const nonce = call.session.nonce;
       call.session.nonce = null;
       if (nonce === null) {
         return call.out.error("No CHALLENGE requested, secure authentication not available");
       }
-      if (text(args[3]).toLowerCase() !== sha1Hex(`${nonce}:${password}`)) {
+      if (!equalSecret(text(args[3]).toLowerCase(), sha1Hex(`${nonce}:${password}`))) {
         return call.out.error("Access denied");
       }
-    } else if (text(args[2]) !== password) {
+    } else if (!equalSecret(text(args[2]), password)) {
       return call.out.error("Access denied");
     }
   }

@@ -11,6 +11,7 @@ import {
 import type { EngineNamespace } from "./engine-namespace.ts";
 import { MissingDataError } from "./errors.ts";
 import { keyBytesMax } from "./limits.ts";
+import { parseUnsigned } from "./parse.ts";
 import { bulkFrameRoomBytes, markFramable } from "./resp.ts";
 import { encodeScanCursor } from "./store-io.ts";
 
@@ -74,7 +75,10 @@ const set: CommandHandler = (call) => {
   if (!call.session.writable) return call.out.error("Namespace is in read-only mode");
   const ns = nsOf(call);
   if (!ns) return;
-  const ts = call.args[3] ? Number.parseInt(Buffer.from(call.args[3]).toString(), 10) : undefined;
+  const ts = call.args[3]
+    ? parseUnsigned(Buffer.from(call.args[3]).toString(), 0xffffffff)
+    : undefined;
+  if (ts === null) return call.out.error("Invalid timestamp");
   try {
     call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts, true));
     call.context.pendingStores.add(ns.store);

@@ -1,8 +1,8 @@
 /**
  * System commands: PING TIME AUTH INFO WAIT.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { argsValid, type CommandHandler, text } from "./command-helpers.ts";
+import { createHash, randomBytes } from "node:crypto";
+import { argsValid, type CommandHandler, equalSecret, text } from "./command-helpers.ts";
 import {
   passwordBytesMax,
   waitTimeoutMsDefault,
@@ -18,12 +18,6 @@ const time: CommandHandler = (call) => {
   call.out.bulk(String(Math.floor(nowMs / 1000)));
   call.out.bulk(String((nowMs % 1000) * 1000));
 };
-
-function equalSecret(given: string, expected: string): boolean {
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 /** AUTH <password> | AUTH SECURE CHALLENGE | AUTH SECURE <sha1hex(challenge:password)>. */
 const auth: CommandHandler = (call) => {

@@ -10,6 +10,7 @@ import { qssError } from "../base/errors.ts";
 import { type Engine, openEngine } from "./engine.ts";
 import { dataFileBytesDefault, dataFileBytesMax, dataFileBytesMin } from "./limits.ts";
 import type { NamespaceMode } from "./namespace.ts";
+import { readSecretFile } from "./secret-file.ts";
 import { ZdbServer } from "./server.ts";
 
 export interface DaemonOptions {
@@ -24,10 +25,14 @@ export interface DaemonOptions {
   rotateSeconds: number;
   hook: string | null;
   adminPassword: string | null;
+  /** Where `adminPassword` came from, for the start-up line (never the password). */
+  adminOrigin?: string;
   protect: boolean;
   maxSizeBytes: number;
   sync: boolean;
   syncTimeSeconds: number;
+  /** Longest a hook run may take (default `hookRunMsMaxDefault`). */
+  hookRunMsMax?: number;
   log: (line: string) => void;
 }
 
@@ -41,23 +46,25 @@ export interface RunningDaemon {
 
 export const adminSecretFileName = "zdb-admin-secret";
 
-/** The configured admin password, or the stored/generated one; says which in `origin`. */
+/**
+ * The configured admin password, or the stored/generated one; says which in `origin`, which
+ * is logged and so never holds the secret itself (only where it is kept). A stored secret
+ * readable by other users is refused.
+ */
 export function resolveAdmin(
   indexDir: string,
   given: string | null,
+  givenOrigin = "admin password given by the caller",
 ): { password: string; origin: string } {
-  if (given !== null) return { password: given, origin: "admin password from --admin" };
+  if (given !== null) return { password: given, origin: givenOrigin };
   const path = join(indexDir, adminSecretFileName);
   fs.mkdirSync(indexDir, { recursive: true });
   if (fs.existsSync(path)) {
-    return { password: fs.readFileSync(path, "utf8").trim(), origin: `admin secret in ${path}` };
+    return { password: readSecretFile(path, "admin secret"), origin: `admin secret in ${path}` };
   }
   const secret = randomBytes(16).toString("hex");
-  fs.writeFileSync(path, `${secret}\n`, { mode: 0o600 });
-  return {
-    password: secret,
-    origin: `generated admin secret (shown once): ${secret} (stored 0600 in ${path})`,
-  };
+  fs.writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  return { password: secret, origin: `generated admin secret, stored 0600 in ${path}` };
 }
 
 function instanceIdOf(options: DaemonOptions, port: number): string {
@@ -73,7 +80,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       `--datasize must be within ${dataFileBytesMin}..${dataFileBytesMax}`,
     );
   }
-  const admin = resolveAdmin(options.indexDir, options.adminPassword);
+  const admin = resolveAdmin(options.indexDir, options.adminPassword, options.adminOrigin);
   const engine = await openEngine({
     dataDir: options.dataDir,
     indexDir: options.indexDir,
@@ -85,6 +92,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     syncTimeSeconds: options.syncTimeSeconds,
     rotateSeconds: options.rotateSeconds,
     maxSizeBytes: options.maxSizeBytes,
+    ...(options.hookRunMsMax !== undefined ? { hookRunMsMax: options.hookRunMsMax } : {}),
     log: options.log,
   });
   if (options.protect) {

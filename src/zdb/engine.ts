@@ -10,12 +10,14 @@
  */
 import * as fs from "node:fs";
 import { join, resolve } from "node:path";
-import { qssError } from "../base/errors.ts";
-import { decodeDescriptor, encodeDescriptor, type NamespaceDescriptor } from "./descriptor.ts";
+import { isQssError, qssError } from "../base/errors.ts";
+import type { NamespaceDescriptor } from "./descriptor.ts";
+import { readDescriptorFile, writeDescriptorFile } from "./descriptor-file.ts";
 import { EngineNamespace } from "./engine-namespace.ts";
 import { type HookListener, Hooks } from "./hooks.ts";
-import { dataFileBytesDefault, namespaceNameBytesMax } from "./limits.ts";
+import { dataFileBytesDefault, hookRunMsMaxDefault, namespaceNameBytesMax } from "./limits.ts";
 import type { NamespaceMode } from "./namespace.ts";
+import { parseUnsigned } from "./parse.ts";
 import { type JumpEvent, Store } from "./store.ts";
 
 export const defaultNamespaceName = "default";
@@ -45,6 +47,8 @@ export interface EngineOptions {
   rotateSeconds?: number;
   /** Size limit given to new namespaces (reference `--maxsize`), 0 = none. */
   maxSizeBytes?: number;
+  /** Longest a hook run may take before it is killed and counted as failed. */
+  hookRunMsMax?: number;
   log?: (line: string) => void;
 }
 
@@ -78,10 +82,11 @@ export class Engine {
       syncTimeSeconds: 0,
       rotateSeconds: 0,
       maxSizeBytes: 0,
+      hookRunMsMax: hookRunMsMaxDefault,
       log: () => undefined,
       ...options,
     };
-    this.hooks = new Hooks(this.options.hook, this.options.instanceId);
+    this.hooks = new Hooks(this.options.hook, this.options.instanceId, this.options.hookRunMsMax);
   }
 
   /** Called once by `openEngine`. */
@@ -110,7 +115,13 @@ export class Engine {
       if (!entry.isDirectory()) continue;
       const dir = join(this.options.indexDir, entry.name);
       if (fs.existsSync(join(dir, descriptorFileName)) || fs.existsSync(join(dir, "i0"))) {
-        this.load(entry.name);
+        try {
+          this.load(entry.name);
+        } catch (error) {
+          // A damaged namespace is not served; the others are.
+          if (!isQssError(error, "CORRUPT") || entry.name === defaultNamespaceName) throw error;
+          this.options.log(`[-] namespace ${entry.name} not opened: ${error.message}`);
+        }
       }
     }
     if (!this.namespaces.has(defaultNamespaceName)) this.create(defaultNamespaceName, true);
@@ -195,6 +206,9 @@ export class Engine {
       mode,
       dataFileBytesMax: this.options.dataFileBytesMax,
       onJump: (event) => this.onJump(event),
+      restoreMissing: (path) => {
+        this.hooks.runBlocking("missing-data", [path]);
+      },
       log: this.options.log,
     });
   }
@@ -205,25 +219,39 @@ export class Engine {
       event.newIndexPath,
       event.dirtyIndexIds.join(" "),
     ]);
-    this.hooks.fire("jump-data", [event.closedDataPath, event.newDataPath]);
+    // The closed data file is announced for upload only once it is durable here.
+    event.synced.then(
+      () => this.hooks.fire("jump-data", [event.closedDataPath, event.newDataPath]),
+      () => this.options.log(`[-] ${event.closedDataPath} not announced: its sync failed`),
+    );
     return reset;
   }
 
+  /**
+   * Fail closed: a namespace whose descriptor is missing or damaged (its password and public
+   * flag are unknown) is served frozen and private, never public, until an admin sets its
+   * properties again (NSSET rewrites the descriptor). The other namespaces are not affected.
+   */
   private load(name: string): EngineNamespace {
     const descriptorPath = join(this.nsIndexDir(name), descriptorFileName);
-    let descriptor: NamespaceDescriptor = {
-      name,
-      password: null,
-      maxSizeBytes: 0,
-      public: true,
-      worm: false,
-    };
-    if (fs.existsSync(descriptorPath)) {
-      descriptor = decodeDescriptor(fs.readFileSync(descriptorPath), descriptorPath);
+    const read = readDescriptorFile(descriptorPath);
+    let descriptor: NamespaceDescriptor;
+    if (read.descriptor !== null) {
+      descriptor = read.descriptor;
+    } else {
+      this.options.log(
+        `[-] namespace ${name}: ${read.problem}; serving it frozen and private until an admin sets its properties (NSSET)`,
+      );
+      descriptor = { name, password: null, maxSizeBytes: 0, public: false, worm: false };
     }
     const fallbackMode = this.options.mode === "seq" ? "seq" : "user";
     const store = this.makeStore(name, fallbackMode);
-    store.open();
+    try {
+      store.open();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     if (this.options.mode !== "mixed" && store.mode !== this.options.mode) {
       store.close();
       throw qssError(
@@ -233,7 +261,7 @@ export class Engine {
     }
     const ns = new EngineNamespace(
       store,
-      { ...descriptor, name, locked: false, frozen: false },
+      { ...descriptor, name, locked: false, frozen: read.descriptor === null },
       this.hooks,
       this.options.sync,
     );
@@ -242,10 +270,7 @@ export class Engine {
   }
 
   private writeDescriptor(ns: EngineNamespace): void {
-    const path = join(this.nsIndexDir(ns.name), descriptorFileName);
-    const temporary = `${path}.tmp`;
-    fs.writeFileSync(temporary, encodeDescriptor(ns.properties), { mode: 0o600 });
-    fs.renameSync(temporary, path);
+    writeDescriptorFile(join(this.nsIndexDir(ns.name), descriptorFileName), ns.properties);
   }
 
   /** The namespace handle, or null. */
@@ -263,25 +288,28 @@ export class Engine {
       throw qssError("USAGE", "This name is not allowed");
     }
     if (this.namespaces.has(name)) throw qssError("USAGE", "This namespace is not available");
+    // Files of a namespace that could not be opened are never overwritten by a new one.
+    const dir = this.nsIndexDir(name);
+    if (fs.existsSync(join(dir, "i0")) || fs.existsSync(join(dir, descriptorFileName))) {
+      throw qssError("USAGE", "This namespace is not available");
+    }
     const mode = this.options.mode === "seq" ? "seq" : "user";
+    const properties = {
+      name,
+      password: null,
+      maxSizeBytes: this.options.maxSizeBytes,
+      public: true,
+      worm: false,
+      locked: false,
+      frozen: false,
+    };
+    // Descriptor first: a crash before the index exists leaves nothing to serve frozen.
+    fs.mkdirSync(this.nsIndexDir(name), { recursive: true, mode: 0o700 });
+    writeDescriptorFile(join(this.nsIndexDir(name), descriptorFileName), properties);
     const store = this.makeStore(name, mode);
     store.open();
-    const ns = new EngineNamespace(
-      store,
-      {
-        name,
-        password: null,
-        maxSizeBytes: this.options.maxSizeBytes,
-        public: true,
-        worm: false,
-        locked: false,
-        frozen: false,
-      },
-      this.hooks,
-      this.options.sync,
-    );
+    const ns = new EngineNamespace(store, properties, this.hooks, this.options.sync);
     this.namespaces.set(name, ns);
-    this.writeDescriptor(ns);
     if (!isDefault) this.hooks.fire("namespace-created", [name]);
     return ns;
   }
@@ -294,7 +322,9 @@ export class Engine {
     const flag = value.startsWith("1");
     const setters: Record<string, () => void> = {
       maxsize: () => {
-        props.maxSizeBytes = Number.parseInt(value, 10) || 0;
+        const bytes = parseUnsigned(value, Number.MAX_SAFE_INTEGER);
+        if (bytes === null) throw qssError("USAGE", "Invalid value");
+        props.maxSizeBytes = bytes;
       },
       password: () => {
         props.password = value === "*" ? null : value;
@@ -353,14 +383,14 @@ export class Engine {
   async reload(name: string): Promise<EngineNamespace> {
     const ns = this.namespaces.get(name);
     if (!ns) throw qssError("NOT_FOUND", "Namespace not found");
+    // Read the descriptor first: a damaged one refuses the reload before anything changes.
+    const read = readDescriptorFile(join(this.nsIndexDir(name), descriptorFileName));
+    if (read.descriptor === null)
+      throw qssError("CORRUPT", `Cannot reload ${name}: ${read.problem}`);
     await ns.store.settle();
     ns.store.close();
-    const descriptorPath = join(this.nsIndexDir(name), descriptorFileName);
-    if (fs.existsSync(descriptorPath)) {
-      const { locked, frozen } = ns.properties;
-      const descriptor = decodeDescriptor(fs.readFileSync(descriptorPath), descriptorPath);
-      Object.assign(ns.properties, descriptor, { name, locked, frozen });
-    }
+    const { locked, frozen } = ns.properties;
+    Object.assign(ns.properties, read.descriptor, { name, locked, frozen });
     const store = this.makeStore(name, ns.mode);
     store.open();
     ns.store = store;

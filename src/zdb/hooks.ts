@@ -2,9 +2,13 @@
  * Hooks: the reference contract `hook <event> <instance-id> args…` (an executable, no shell),
  * plus in-process listeners for qss's own use. Blocking events wait for the hook to exit.
  * `missing-data` runs asynchronously so only the requests that need the file wait.
+ *
+ * Every run is bounded by `runMsMax` (the reference waits forever): a blocking hook that
+ * outlives it is killed and counts as failed, so a hung hook cannot freeze the server for
+ * good; a missing-data run (executable or listener) past it counts as not restored.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { hookRunsRemembered } from "./limits.ts";
+import { hookRunMsMaxDefault, hookRunsRemembered } from "./limits.ts";
 
 export type HookEventName =
   | "ready"
@@ -50,6 +54,8 @@ export class Hooks {
   constructor(
     private readonly command: string | null,
     public instanceId: string,
+    /** Longest a hook may run before it is killed and counted as failed. */
+    readonly runMsMax: number = hookRunMsMaxDefault,
   ) {}
 
   private remember(run: HookRun): void {
@@ -73,8 +79,12 @@ export class Hooks {
     this.notifyListeners({ name, args });
     if (this.command === null) return true;
     const createdSeconds = Math.floor(Date.now() / 1000);
-    const result = spawnSync(this.command, [name, this.instanceId, ...args], { stdio: "inherit" });
-    const status = result.status ?? -1;
+    const result = spawnSync(this.command, [name, this.instanceId, ...args], {
+      stdio: "inherit",
+      timeout: this.runMsMax,
+      killSignal: "SIGKILL",
+    });
+    const status = result.error === undefined ? (result.status ?? -1) : -1;
     this.remember({
       name,
       args,
@@ -121,13 +131,34 @@ export class Hooks {
         status: -1,
       };
       this.remember(run);
-      child.on("error", () => resolve(false));
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve(false);
+      }, this.runMsMax);
+      child.on("error", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
       child.on("exit", (code) => {
+        clearTimeout(timer);
         run.finishedSeconds = Math.floor(Date.now() / 1000);
         run.status = code ?? -1;
         resolve(code === 0);
       });
     });
+  }
+
+  /** `promise`, or false once `runMsMax` has passed. */
+  private async bounded<T>(promise: Promise<T>): Promise<T | false> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.runMsMax);
+    });
+    try {
+      return await Promise.race([promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** missing-data: listeners and the executable; true when one of them restored the file. */
@@ -136,7 +167,7 @@ export class Hooks {
     let restored = false;
     for (const listener of this.listeners) {
       try {
-        const result = await listener(event);
+        const result = await this.bounded(Promise.resolve(listener(event)));
         if (result === true) restored = true;
       } catch {
         // counted as not restored

@@ -16,5 +16,11 @@ export const closedDataFilesOpenMax = 16;
 export const waitTimeoutMsMin = 100;
 export const waitTimeoutMsMax = 30 * 60 * 1000;
 export const waitTimeoutMsDefault = 5000;
+/**
+ * Longest a hook run may take before it is killed and counted as failed (the reference has
+ * no bound). Blocking hooks (jump-index, namespaces-init, ready, close) hold the event loop
+ * that long at most; configurable (`hookRunMsMax`, `qss zdb --hook-timeout`).
+ */
+export const hookRunMsMaxDefault = 120_000;
 /** Hook runs remembered for the HOOKS command. */
 export const hookRunsRemembered = 64;

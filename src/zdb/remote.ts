@@ -8,6 +8,7 @@
 import Redis from "ioredis";
 import { qssError } from "../base/errors.ts";
 import { type ClientOptions, connectNamespace, type ZdbClientNamespace } from "./client.ts";
+import { type AuthLog, authenticateAdmin } from "./client-auth.ts";
 
 export interface RemoteEndpoint {
   host?: string;
@@ -45,6 +46,8 @@ export interface RemoteNamespaceOptions {
   adminPassword?: string;
   /** Create the namespace (mode user, with `password`) when it is missing. */
   create?: boolean;
+  /** Where plain-password fallbacks and the NSSET password warning go (never the password). */
+  log?: AuthLog;
 }
 
 export async function openRemoteNamespace(
@@ -54,6 +57,7 @@ export async function openRemoteNamespace(
   const endpoint = parseZdbUrl(url);
   const clientOptions: ClientOptions = { ...endpoint, namespace: options.namespace };
   if (options.password !== undefined) clientOptions.password = options.password;
+  if (options.log !== undefined) clientOptions.log = options.log;
   try {
     return await connectNamespace(clientOptions);
   } catch (error) {
@@ -80,9 +84,15 @@ async function createNamespace(
   });
   try {
     await redis.connect();
-    if (options.adminPassword !== undefined) await redis.call("AUTH", options.adminPassword);
+    const log = options.log ?? (() => {});
+    if (options.adminPassword !== undefined) {
+      await authenticateAdmin(redis, options.adminPassword, log);
+    }
     await redis.call("NSNEW", options.namespace);
     if (options.password !== undefined) {
+      // The protocol has no challenge form for setting a password: it crosses the network
+      // in clear here (once, at creation). Use a unix socket or a trusted network for it.
+      log(`setting the password of new namespace ${options.namespace} in clear (NSSET)`);
       // Private: without the password nobody reads it (the reference default is public).
       await redis.call("NSSET", options.namespace, "password", options.password);
       await redis.call("NSSET", options.namespace, "public", "0");
@@ -92,7 +102,6 @@ async function createNamespace(
     throw qssError(
       "UNAVAILABLE",
       `Cannot create namespace ${options.namespace} on the 0-db server: ${reason}`,
-      error,
     );
   } finally {
     redis.disconnect();

@@ -145,14 +145,29 @@ export function replayIndexFiles(store: Store): void {
   }
   fs.ftruncateSync(store.indexFd, validBytes);
   store.indexEnd = validBytes;
-  openCurrentData(store);
+  openCurrentData(store, validBytes > indexHeaderBytes);
   cutTornTail(store);
 }
 
-function openCurrentData(store: Store): void {
+/**
+ * Open the current data file. If it is missing while the current index has entries in it, it
+ * is restored through `restoreMissing` (the missing-data hook) or the namespace is refused:
+ * recreating it empty would make the torn-tail cut drop every entry of the file (the
+ * reference's known trap). Missing with no entries (a crash inside a rotation): recreated.
+ */
+function openCurrentData(store: Store, indexHasEntries: boolean): void {
   const path = dataPath(store.options.dataDir, store.currentId);
+  if (!fs.existsSync(path) && indexHasEntries) {
+    store.options.restoreMissing?.(path);
+    if (!fs.existsSync(path)) {
+      throw qssError(
+        "CORRUPT",
+        `Cannot open namespace ${store.options.name}: its current data file ${path} is missing and was not restored (index kept as it is)`,
+      );
+    }
+  }
   if (!fs.existsSync(path)) {
-    store.options.log(`[-] ${path}: current data file missing, recreated empty`);
+    store.options.log(`[-] ${path}: current data file missing, recreated empty (no entry in it)`);
     store.dataFd = fs.openSync(path, "w+", 0o600);
     writeAt(store.dataFd, [encodeDataHeader(store.currentId)], 0);
   } else {

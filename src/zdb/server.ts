@@ -13,8 +13,10 @@ import { type ServerContext, Session } from "./server-session.ts";
 
 /** Parsed requests queued per client before its socket is paused. */
 const queuedRequestsMax = 256;
-/** Reply bytes pending on a socket before its reads are paused. */
+/** Reply bytes pending on a socket before its reads (and its queued requests) are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
+/** Connections accepted per listening socket; more are refused. */
+const connectionsMax = 10_000;
 /** Buffered SET bytes past which replies (and the stores) are flushed at once. */
 const deferBytesMax = 64 * 1024;
 /** Reply pieces are merged (copied) into writes of up to this size: fewer socket writes. */
@@ -71,7 +73,7 @@ export class ZdbServer {
       this.watchErrors(server);
     }
     if (this.options.socketPath !== undefined) {
-      fs.rmSync(this.options.socketPath, { force: true });
+      removeStaleSocket(this.options.socketPath);
       const server = net.createServer((socket) => this.accept(socket));
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -85,6 +87,7 @@ export class ZdbServer {
   /** After listening, errors (EMFILE on accept, ...) are logged, never fatal. */
   private watchErrors(server: net.Server): void {
     server.on("error", (error) => this.options.log?.(`[-] server: ${String(error)}`));
+    server.maxConnections = connectionsMax;
     this.servers.push(server);
   }
 
@@ -113,8 +116,20 @@ export class ZdbServer {
     await Promise.all(
       this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
     );
-    if (this.options.socketPath !== undefined) fs.rmSync(this.options.socketPath, { force: true });
+    if (this.options.socketPath !== undefined) removeStaleSocket(this.options.socketPath);
   }
+}
+
+/** Remove what is at `path` only if it is a socket (a mistyped --socket must not delete a file). */
+function removeStaleSocket(path: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw new Error(`Refusing to replace ${path}: it is not a socket`);
+  fs.rmSync(path, { force: true });
 }
 
 /** Copy parts into one buffer (cheaper than Buffer.concat here). */
@@ -178,11 +193,19 @@ class Connection {
   }
 
   onDrain(): void {
-    if (!this.busy && this.queue.length <= queuedRequestsMax) this.socket.resume();
+    if (this.busy) return;
+    if (this.queue.length > 0) this.drain();
+    else this.socket.resume();
   }
 
   private drain(): void {
     while (this.queue.length > 0 && !this.closed) {
+      // A client that does not read its replies stops being served until they drain.
+      if (this.socket.writableLength + this.out.bytes > pendingReplyBytesMax) {
+        this.flush();
+        this.socket.pause();
+        return;
+      }
       const item = this.queue.shift() as ParsedItem;
       if (item.kind === "error") {
         this.out.error(item.message);
@@ -194,13 +217,19 @@ class Connection {
         }
         continue;
       }
+      const mark = this.out.parts.length;
+      const markBytes = this.out.bytes;
       const pending = this.execute(item.args);
       if (pending) {
+        // Hold this command's early reply (SET under --sync) until its promise settles.
         this.busy = true;
-        this.flush();
+        const held = this.out.parts.splice(mark);
+        const heldBytes = this.out.bytes - markBytes;
+        this.out.bytes = markBytes;
+        if (markBytes > 0) this.flushNow();
         pending.then(
-          () => this.resumeAfter(),
-          () => this.resumeAfter(),
+          () => this.resumeAfter(held, heldBytes),
+          () => this.resumeAfter(held, heldBytes),
         );
         return;
       }
@@ -215,8 +244,13 @@ class Connection {
     }
   }
 
-  private resumeAfter(): void {
+  private resumeAfter(held: Uint8Array[], heldBytes: number): void {
     this.busy = false;
+    // A handler that wrote after settling replaced its early reply (a failed fsync's error).
+    if (this.out.bytes === 0) {
+      this.out.parts.push(...held);
+      this.out.bytes += heldBytes;
+    }
     this.flush();
     this.drain();
   }

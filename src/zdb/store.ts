@@ -48,6 +48,8 @@ export interface JumpEvent {
   closedDataPath: string;
   newDataPath: string;
   dirtyIndexIds: number[];
+  /** Settles when the closed pair is durable (rejects when its sync failed). */
+  synced: Promise<void>;
 }
 
 export interface StoreOptions {
@@ -59,6 +61,8 @@ export interface StoreOptions {
   dataFileBytesMax: number;
   /** Called after a rotation; returns true when the dirty index list may be reset. */
   onJump: (event: JumpEvent) => boolean;
+  /** At start-up, try to restore a missing current data file (the missing-data hook). */
+  restoreMissing?: (path: string) => void;
   log: (line: string) => void;
 }
 
@@ -210,7 +214,7 @@ export class Store {
   jump(): void {
     this.flushPending();
     const closedId = this.currentId;
-    this.syncAndCloseInBackground(this.dataFd, this.indexFd);
+    const synced = this.syncAndCloseInBackground(this.dataFd, this.indexFd);
     this.createFilePair(closedId + 1);
     this.seqFirstIds.push(this.slots.count);
     this.changed = false;
@@ -221,6 +225,7 @@ export class Store {
       closedDataPath: dataPath(this.options.dataDir, closedId),
       newDataPath: dataPath(this.options.dataDir, this.currentId),
       dirtyIndexIds: dirty,
+      synced,
     });
     if (reset) this.dirtyIndexIds.clear();
   }
@@ -505,20 +510,29 @@ export class Store {
    * A closed pair is made durable off the event loop, then its descriptors are closed;
    * `fsyncAsync` and `settle` wait for it, so nothing written before a rotation is skipped.
    */
-  private syncAndCloseInBackground(dataFd: number, indexFd: number): void {
+  private syncAndCloseInBackground(dataFd: number, indexFd: number): Promise<void> {
     const pending = Promise.all([fdatasyncAsync(dataFd), fdatasyncAsync(indexFd)])
-      .then(() => undefined)
+      .then(
+        () => undefined,
+        (error) => {
+          // Not durable: refuse further writes, say so; fsyncAsync waiters still see it fail.
+          this.failure ??= `sync of a rotated file failed: ${String(error)}`;
+          this.options.log(`[-] namespace ${this.options.name}: ${this.failure}`);
+          throw error;
+        },
+      )
       .finally(() => {
-        fs.closeSync(dataFd);
-        fs.closeSync(indexFd);
+        for (const fd of [dataFd, indexFd]) fs.close(fd, () => undefined);
         this.closing.delete(pending);
       });
+    pending.catch(() => undefined);
     this.closing.add(pending);
+    return pending;
   }
 
   /** Wait until every rotated pair is synced and closed. */
   async settle(): Promise<void> {
-    await Promise.all([...this.closing]);
+    await Promise.allSettled([...this.closing]);
   }
 
   fsyncAsync(): Promise<void> {

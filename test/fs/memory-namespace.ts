@@ -1,9 +1,11 @@
 /**
  * An in-memory `ZdbNamespace` for tests, following the interface contract: user mode (keys
  * 1..255 bytes chosen by the client) and seq mode (empty key inserts and returns the new 8-byte
- * little-endian id; an unknown id is refused), values <= 8 MiB, nil on byte-identical SET,
- * SCAN in insertion order (of the latest write). It can fail on demand to test EIO paths, and
- * records every write so crash tests can replay a prefix.
+ * little-endian id; an unknown id is refused; an update uses up an id, as the engine's history
+ * copy does), values <= 8 MiB, nil on byte-identical SET, SCAN in insertion order (of the
+ * latest write) in user mode and in id order in seq mode. It can fail on demand to test EIO
+ * paths, and records every write so crash tests can replay a prefix. Checked against the
+ * engine by memory-namespace-differential.test.ts.
  */
 import type {
   NamespaceMode,
@@ -19,6 +21,9 @@ const scanPageEntries = 32;
 export type WriteLogEntry =
   | { op: "set"; key: Uint8Array; value: Uint8Array }
   | { op: "del"; key: Uint8Array };
+
+const seqIdOf = (key: Uint8Array) =>
+  new DataView(key.buffer, key.byteOffset, key.length).getBigUint64(0, true);
 
 const id = (key: Uint8Array) => Buffer.from(key).toString("hex");
 
@@ -69,6 +74,8 @@ export class MemoryNamespace implements ZdbNamespace {
     }
     const existing = this.#entries.get(id(finalKey));
     if (existing !== undefined && Buffer.from(existing.value).equals(value)) return null;
+    // Seq mode, as the engine (and the reference): an update's history copy takes an id.
+    if (this.mode === "seq" && key.length > 0) this.#nextSeq++;
     this.#entries.delete(id(finalKey));
     this.#entries.set(id(finalKey), {
       key: finalKey.slice(),
@@ -93,6 +100,8 @@ export class MemoryNamespace implements ZdbNamespace {
   async scan(cursor?: Uint8Array): Promise<ScanPage> {
     this.#check();
     const all = [...this.#entries.values()];
+    // Seq mode scans in id order, as the engine (its slots are the ids).
+    if (this.mode === "seq") all.sort((a, b) => (seqIdOf(a.key) < seqIdOf(b.key) ? -1 : 1));
     let start = 0;
     if (cursor !== undefined) {
       const after = all.findIndex((e) => id(e.key) === id(cursor));

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
 import { removeDir, tempDir } from "./helpers.ts";
@@ -61,10 +61,12 @@ async function stop(proc: ReturnType<typeof Bun.spawn>): Promise<number> {
 test("qss zdb: safe admin default, rotation by size and by time, clean restart", async () => {
   const first = await start();
   expect(first.line).toContain(`listening on tcp://127.0.0.1:${port}`);
-  const secret = /generated admin secret \(shown once\): ([0-9a-f]{32})/.exec(first.line)?.[1];
-  expect(secret).toBeDefined();
   const secretPath = join(dir, "index", "zdb-admin-secret");
+  expect(first.line).toContain(`generated admin secret, stored 0600 in ${secretPath}`);
   expect(statSync(secretPath).mode & 0o777).toBe(0o600);
+  const secret = /^([0-9a-f]{32})\n$/.exec(readFileSync(secretPath, "utf8"))?.[1];
+  expect(secret).toBeDefined();
+  expect(first.line).not.toContain(secret as string);
   const redis = new Redis({ port, host: "127.0.0.1", protocol: 2, lazyConnect: true });
   try {
     await redis.connect();
