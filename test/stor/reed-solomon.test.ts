@@ -110,6 +110,38 @@ describe.each(kernels.map((k) => [k.name, k] as const))("kernel %s", (_name, ker
     }
   });
 
+  test("allocated shards are coded in place and lost ones rebuilt into their own slots", () => {
+    const next = rng(31);
+    const cases = [
+      [4, 2, 1],
+      [4, 2, 63],
+      [10, 4, 64],
+      [16, 4, 65],
+      [3, 5, 70_001],
+      [10, 4, 131_072],
+    ] as const;
+    for (const [k, m, length] of cases) {
+      const rs = createReedSolomon({ dataShards: k, parityShards: m, kernel });
+      const allocated = rs.allocateShards(length);
+      expect(allocated.length).toBe(k + m);
+      const data = Array.from({ length: k }, () => randomBytes(next, length));
+      data.forEach((bytes, i) => allocated[i]?.set(bytes));
+      rs.encode(allocated);
+      const expected = textbookEncode(data, m);
+      expect(allocated).toEqual(expected);
+      const shards: (Uint8Array | null)[] = allocated.slice();
+      const lost = new Set<number>();
+      while (lost.size < m) lost.add(next() % (k + m));
+      for (const index of lost) {
+        (shards[index] as Uint8Array).fill(0xee); // stale bytes in the slot must be overwritten
+        shards[index] = null;
+      }
+      rs.reconstruct(shards);
+      expect(shards as Uint8Array[]).toEqual(expected);
+      for (const index of lost) expect(shards[index]).toBe(allocated[index] as Uint8Array);
+    }
+  });
+
   test("verify notices a flipped byte; too many losses is a clear CORRUPT error", () => {
     const rs = createReedSolomon({ dataShards: 4, parityShards: 2, kernel });
     const shards = Array.from({ length: 6 }, (_, i) => new Uint8Array(64).fill(i * 9));
@@ -149,6 +181,32 @@ test("WASM and TS kernels produce identical bytes for random matrices", () => {
     wasmKernel.multiply(coefficients, inputs, a, length);
     tsKernel.multiply(coefficients, inputs, b, length);
     expect(a).toEqual(b);
+  }
+});
+
+test("in place on any views of one allocated buffer, WASM equals TS and writes nothing else", () => {
+  if (!wasmKernel) throw new Error("WASM SIMD kernel unavailable");
+  const next = rng(57);
+  for (let round = 0; round < 20; round++) {
+    const columns = 1 + (next() % 12);
+    const rows = 1 + (next() % 5);
+    const length = 1 + (next() % 20_000);
+    const buffer = wasmKernel.allocate((columns + rows) * (length + 7) + 100);
+    buffer.set(randomBytes(next, buffer.length));
+    const before = buffer.slice();
+    // Odd offsets, gaps between shards: nothing is 64-byte aligned.
+    const views = Array.from({ length: columns + rows }, (_, i) =>
+      buffer.subarray(3 + i * (length + 7), 3 + i * (length + 7) + length),
+    );
+    const [inputs, outputs] = [views.slice(0, columns), views.slice(columns)];
+    const coefficients = randomBytes(next, rows * columns);
+    const expected = outputs.map(() => new Uint8Array(length));
+    tsKernel.multiply(coefficients, inputs, expected, length);
+    wasmKernel.multiply(coefficients, inputs, outputs, length);
+    expect(outputs).toEqual(expected);
+    for (const output of outputs)
+      output.set(before.subarray(output.byteOffset - buffer.byteOffset).subarray(0, length));
+    expect(buffer).toEqual(before);
   }
 });
 
