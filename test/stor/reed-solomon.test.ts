@@ -125,7 +125,7 @@ describe.each(kernels.map((k) => [k.name, k] as const))("kernel %s", (_name, ker
       const allocated = rs.allocateShards(length);
       expect(allocated.length).toBe(k + m);
       const data = Array.from({ length: k }, () => randomBytes(next, length));
-      data.forEach((bytes, i) => allocated[i]?.set(bytes));
+      for (const [i, bytes] of data.entries()) allocated[i]?.set(bytes);
       rs.encode(allocated);
       const expected = textbookEncode(data, m);
       expect(allocated).toEqual(expected);
