@@ -1,7 +1,8 @@
 /**
  * encodeObject: one segment in, `k + m` authenticated shards out, streaming stripe by stripe.
- * Reads the source in order (BLAKE2b-128 of the plaintext on the way), runs stripe jobs on the
- * executor with a bounded number in flight, and hands each shard's bytes to `writeShard` in
+ * Reads the source in order, one stripe ahead (BLAKE2b-128 of the plaintext on the way, on this
+ * thread, while the executor codes earlier stripes), runs stripe jobs on the executor with a
+ * bounded number in flight, and hands each shard's bytes to `writeShard` in
  * order (header first, then one stored piece per stripe).
  *
  * @example
@@ -93,10 +94,19 @@ export async function encodeObject(
       await writeShard(shardIndex, tag);
     }
   };
-  for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
+  // Read one stripe ahead, so reading overlaps hashing (the one sequential step on this thread).
+  const readStripe = (stripeIndex: number) => {
     const offset = stripeIndex * stripePlainBytes;
     const length = Math.min(stripePlainBytes, source.size - offset);
-    let firstRead: Uint8Array | null = await source.read(offset, length);
+    const bytes = source.read(offset, length);
+    bytes.catch(() => {}); // awaited below; a failure after an earlier error is not unhandled
+    return { offset, length, bytes };
+  };
+  let next = readStripe(0);
+  for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
+    const { offset, length, bytes } = next;
+    if (stripeIndex + 1 < stripeCount) next = readStripe(stripeIndex + 1);
+    let firstRead: Uint8Array | null = await bytes;
     assert(firstRead.length === length, "source returned a short read");
     hash.update(firstRead);
     const stripe: StripeContext = {
@@ -105,6 +115,7 @@ export async function encodeObject(
       firstFrameIndex: stripeIndex * stripeFrames,
       final: stripeIndex === stripeCount - 1,
     };
+    // A retry after a worker crash reads again: the first buffer went to the crashed worker.
     const build = async () => {
       const plaintext = firstRead ?? (await source.read(offset, length));
       firstRead = null;
