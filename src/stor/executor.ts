@@ -31,11 +31,13 @@ export const inlineExecutor: StripeExecutor = {
   },
 };
 
+function isWholeBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+}
+
 /** A buffer that can be transferred without taking bytes that belong to someone else. */
 function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? bytes
-    : bytes.slice();
+  return isWholeBuffer(bytes) ? bytes : bytes.slice();
 }
 
 export function poolExecutor(pool: WorkerPool): StripeExecutor {
@@ -45,9 +47,13 @@ export function poolExecutor(pool: WorkerPool): StripeExecutor {
         async build() {
           const job = await build();
           const plaintext = ownBuffer(job.plaintext);
+          const transfer = [plaintext.buffer as ArrayBuffer];
+          const spare = job.spare && isWholeBuffer(job.spare) ? job.spare : undefined;
+          if (spare && spare.buffer !== plaintext.buffer)
+            transfer.push(spare.buffer as ArrayBuffer);
           return {
-            payload: { op: "encodeStripe", job: { ...job, plaintext } },
-            transfer: [plaintext.buffer as ArrayBuffer],
+            payload: { op: "encodeStripe", job: { ...job, plaintext, spare } },
+            transfer,
           };
         },
       });

@@ -51,7 +51,8 @@ export interface EncodeObjectOptions {
 
 /**
  * Receives each shard's bytes in order, in parts of any size (header, then per stripe the piece
- * and its tag). `bytes` may be a view on a larger buffer: copy it if it is kept.
+ * and its tag). `bytes` is a view on a buffer that is reused once the returned promise settles:
+ * copy it if it is kept longer.
  */
 export type ShardWriter = (shardIndex: number, bytes: Uint8Array) => Promise<void>;
 
@@ -85,6 +86,10 @@ export async function encodeObject(
   const hash = createBlake2b128();
   const stripeEncryptedBytes: number[] = [];
   const inFlight: Promise<EncodeStripeResult>[] = [];
+  const stripesInFlight = options.stripesInFlight ?? stripesInFlightDefault;
+  // Buffers coming back from finished stripes are read into and encoded into again.
+  const sparePlaintexts = new SpareBuffers(stripesInFlight + 2);
+  const spareResults = new SpareBuffers(stripesInFlight + 2);
   const drainOldest = async () => {
     const result = await (inFlight.shift() as Promise<EncodeStripeResult>);
     stripeEncryptedBytes.push(result.encryptedBytes);
@@ -93,12 +98,14 @@ export async function encodeObject(
       await writeShard(shardIndex, piece);
       await writeShard(shardIndex, tag);
     }
+    spareResults.give(new Uint8Array(result.buffer.buffer));
+    sparePlaintexts.give(result.plaintext);
   };
   // Read one stripe ahead, so reading overlaps hashing (the one sequential step on this thread).
   const readStripe = (stripeIndex: number) => {
     const offset = stripeIndex * stripePlainBytes;
     const length = Math.min(stripePlainBytes, source.size - offset);
-    const bytes = source.read(offset, length);
+    const bytes = source.read(offset, length, sparePlaintexts.take(length));
     bytes.catch(() => {}); // awaited below; a failure after an earlier error is not unhandled
     return { offset, length, bytes };
   };
@@ -119,12 +126,12 @@ export async function encodeObject(
     const build = async () => {
       const plaintext = firstRead ?? (await source.read(offset, length));
       firstRead = null;
-      return { ...stripe, compression, plaintext };
+      return { ...stripe, compression, plaintext, spare: spareResults.take() };
     };
     const { result } = await executor.submitEncode(build);
     result.catch(() => {}); // observed by drainOldest; avoids an unhandled rejection meanwhile
     inFlight.push(result);
-    if (inFlight.length >= (options.stripesInFlight ?? stripesInFlightDefault)) await drainOldest();
+    if (inFlight.length >= stripesInFlight) await drainOldest();
   }
   while (inFlight.length > 0) await drainOldest();
 
@@ -142,6 +149,25 @@ export async function encodeObject(
     shardBytes: stripeOffsets(stripeEncryptedBytes, k).shardBytes,
     keyWraps: wrapKeys(options, keys.dataKey, objectId),
   });
+}
+
+/** A few whole buffers kept for reuse (fewer fresh pages to fault in and zero). */
+class SpareBuffers {
+  readonly #buffers: Uint8Array[] = [];
+  constructor(readonly countMax: number) {}
+
+  give(buffer: Uint8Array): void {
+    const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+    if (whole && buffer.length > 0 && this.#buffers.length < this.countMax) {
+      this.#buffers.push(buffer);
+    }
+  }
+
+  /** A buffer of exactly `length` bytes, or any when `length` is not given. */
+  take(length?: number): Uint8Array | undefined {
+    const index = this.#buffers.findIndex((b) => length === undefined || b.length === length);
+    return index < 0 ? undefined : this.#buffers.splice(index, 1)[0];
+  }
 }
 
 /** Bad options fail before any work, with CONFIG_INVALID. */
