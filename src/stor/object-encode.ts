@@ -1,9 +1,10 @@
 /**
  * encodeObject: one segment in, `k + m` authenticated shards out, streaming stripe by stripe.
- * Reads the source in order, one stripe ahead (BLAKE2b-128 of the plaintext on the way, on this
- * thread, while the executor codes earlier stripes), runs stripe jobs on the executor with a
- * bounded number in flight, and hands each shard's bytes to `writeShard` in
- * order (header first, then one stored piece per stripe).
+ * Reads the source in order, one stripe ahead; each stripe is hashed (BLAKE2b-128 of the
+ * plaintext, on the executor's hash worker when it has one, else on this thread) and then coded
+ * on the executor, with a bounded number in flight, so hashing, reading and coding overlap.
+ * Each shard's bytes go to `writeShard` in order (header first, then one stored piece per
+ * stripe).
  *
  * @example
  * const manifest = await encodeObject(bytesSource(data), { keyring, dataShards: 4, parityShards: 2 },
@@ -12,7 +13,6 @@
 import { randomBytes } from "node:crypto";
 import { assert } from "../base/assert.ts";
 import { qssError } from "../base/errors.ts";
-import { createBlake2b128 } from "./blake2b-128.ts";
 import type { CompressionName } from "./compression.ts";
 import { inlineExecutor, type StripeExecutor } from "./executor.ts";
 import { frameBytesDefault, frameBytesMax } from "./frames.ts";
@@ -35,6 +35,8 @@ export const objectIdBytes = 16;
 export const stripeFramesDefault = 4;
 /** Stripes being encoded at once: bounds memory to about this many stripes times (n / k). */
 export const stripesInFlightDefault = 4;
+/** Stripes handed to the hash before the oldest of them goes on to be encoded. */
+const hashAheadStripes = 2;
 
 export interface EncodeObjectOptions {
   keyring: Keyring;
@@ -83,12 +85,12 @@ export async function encodeObject(
     await writeShard(shardIndex, encodeShardHeader({ ...header, shardIndex }, context.macKey));
   }
 
-  const hash = createBlake2b128();
+  const hash = executor.openHash();
   const stripeEncryptedBytes: number[] = [];
   const inFlight: Promise<EncodeStripeResult>[] = [];
   const stripesInFlight = options.stripesInFlight ?? stripesInFlightDefault;
   // Buffers coming back from finished stripes are read into and encoded into again.
-  const sparePlaintexts = new SpareBuffers(stripesInFlight + 2);
+  const sparePlaintexts = new SpareBuffers(stripesInFlight + hashAheadStripes + 2);
   const spareResults = new SpareBuffers(stripesInFlight + 2);
   const drainOldest = async () => {
     const result = await (inFlight.shift() as Promise<EncodeStripeResult>);
@@ -101,21 +103,17 @@ export async function encodeObject(
     spareResults.give(new Uint8Array(result.buffer.buffer));
     sparePlaintexts.give(result.plaintext);
   };
-  // Read one stripe ahead, so reading overlaps hashing (the one sequential step on this thread).
+  // Read one stripe ahead, so reading overlaps hashing.
   const readStripe = (stripeIndex: number) => {
     const offset = stripeIndex * stripePlainBytes;
     const length = Math.min(stripePlainBytes, source.size - offset);
     const bytes = source.read(offset, length, sparePlaintexts.take(length));
     bytes.catch(() => {}); // awaited below; a failure after an earlier error is not unhandled
-    return { offset, length, bytes };
+    return { stripeIndex, offset, length, bytes };
   };
-  let next = readStripe(0);
-  for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
-    const { offset, length, bytes } = next;
-    if (stripeIndex + 1 < stripeCount) next = readStripe(stripeIndex + 1);
+  type Hashing = ReturnType<typeof readStripe>;
+  const submitStripe = async ({ stripeIndex, offset, length, bytes }: Hashing) => {
     let firstRead: Uint8Array | null = await bytes;
-    assert(firstRead.length === length, "source returned a short read");
-    hash.update(firstRead);
     const stripe: StripeContext = {
       ...context,
       stripeIndex,
@@ -132,14 +130,36 @@ export async function encodeObject(
     result.catch(() => {}); // observed by drainOldest; avoids an unhandled rejection meanwhile
     inFlight.push(result);
     if (inFlight.length >= stripesInFlight) await drainOldest();
+  };
+
+  let checksum: Uint8Array;
+  try {
+    // Stripes being hashed (in order, possibly on the hash worker) before they are submitted.
+    const hashing: Hashing[] = [];
+    let next = readStripe(0);
+    for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
+      const current = next;
+      if (stripeIndex + 1 < stripeCount) next = readStripe(stripeIndex + 1);
+      const plaintext = await current.bytes;
+      assert(plaintext.length === current.length, "source returned a short read");
+      const hashed = hash.update(plaintext);
+      hashed.catch(() => {}); // awaited by submitStripe
+      hashing.push({ ...current, bytes: hashed });
+      if (hashing.length >= hashAheadStripes) await submitStripe(hashing.shift() as Hashing);
+    }
+    while (hashing.length > 0) await submitStripe(hashing.shift() as Hashing);
+    while (inFlight.length > 0) await drainOldest();
+    checksum = await hash.digest();
+  } catch (error) {
+    hash.drop();
+    throw error;
   }
-  while (inFlight.length > 0) await drainOldest();
 
   return parseManifest({
     formatVersion: manifestFormatVersion,
     objectId: Buffer.from(objectId).toString("hex"),
     plainBytes: source.size,
-    checksum: Buffer.from(hash.digest()).toString("hex"),
+    checksum: Buffer.from(checksum).toString("hex"),
     dataShards: k,
     parityShards: m,
     compression,
