@@ -82,7 +82,7 @@ function row(
 
 function ronomon(): Map<string, { encodeMBps: number; reconstructMBps: number }> {
   const script = new URL("./codec-ronomon.mjs", import.meta.url).pathname;
-  const input = JSON.stringify({ shapes, shardBytes: MiB, durationMs: roundMs * rounds });
+  const input = JSON.stringify({ shapes, shardBytes: MiB, roundMs, rounds });
   const run = spawnSync("node", [script, input], { encoding: "utf8", timeout: 300_000 });
   if (run.status !== 0)
     throw new Error(

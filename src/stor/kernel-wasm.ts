@@ -32,6 +32,15 @@ interface SimdExports {
   memory: WebAssembly.Memory;
   mul_row(coef: number, cols: number, inPtrs: number, out: number, from: number, to: number): void;
   xor_row(cols: number, inPtrs: number, out: number, from: number, to: number): void;
+  xor_mul_row(
+    coef: number,
+    cols: number,
+    inPtrs: number,
+    outXor: number,
+    out: number,
+    from: number,
+    to: number,
+  ): void;
   mul_rows2(
     coef0: number,
     coef1: number,
@@ -61,7 +70,10 @@ function roundUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
 }
 
-/** How output rows are computed: all-ones rows by xor, the others two at a time. */
+/**
+ * How output rows are computed: all-ones rows by xor, the others two at a time; an odd one out
+ * shares its pass with an all-ones row when there is one (4+2 encode: a single pass).
+ */
 interface RowPlan {
   xorRows: number[];
   mulRows: number[];
@@ -89,16 +101,22 @@ function runRows(
   to: number,
 ): void {
   const coefficientsOf = (row: number) => coefficientBase + row * columns;
-  for (const row of plan.xorRows) simd.xor_row(columns, pointersBase, outAt(row), from, to);
-  const { mulRows } = plan;
+  const { xorRows, mulRows } = plan;
+  const oddRow = mulRows.length % 2 === 1 ? (mulRows[mulRows.length - 1] as number) : undefined;
+  const fusedXorRow = oddRow === undefined ? undefined : xorRows[0];
+  for (const row of xorRows) {
+    if (row !== fusedXorRow) simd.xor_row(columns, pointersBase, outAt(row), from, to);
+  }
   for (let i = 0; i + 1 < mulRows.length; i += 2) {
     const [a, b] = [mulRows[i] as number, mulRows[i + 1] as number];
     const [coefA, coefB] = [coefficientsOf(a), coefficientsOf(b)];
     simd.mul_rows2(coefA, coefB, columns, pointersBase, outAt(a), outAt(b), from, to);
   }
-  if (mulRows.length % 2 === 1) {
-    const row = mulRows[mulRows.length - 1] as number;
-    simd.mul_row(coefficientsOf(row), columns, pointersBase, outAt(row), from, to);
+  if (oddRow !== undefined && fusedXorRow !== undefined) {
+    const [coef, outXor, out] = [coefficientsOf(oddRow), outAt(fusedXorRow), outAt(oddRow)];
+    simd.xor_mul_row(coef, columns, pointersBase, outXor, out, from, to);
+  } else if (oddRow !== undefined) {
+    simd.mul_row(coefficientsOf(oddRow), columns, pointersBase, outAt(oddRow), from, to);
   }
 }
 
