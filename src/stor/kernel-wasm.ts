@@ -1,12 +1,15 @@
 /**
- * The WebAssembly SIMD GF(2^8) kernel (gf-simd.wat). The kernel functions take the addresses of
+ * The WebAssembly SIMD GF(2^8) kernel (gf-simd.wat), in two builds of the same source: with
+ * relaxed SIMD's `i8x16.relaxed_swizzle` (one x86 pshufb per lookup instead of two instructions;
+ * exact here since every index is 0..15) and with the plain `i8x16.swizzle`. The kernel functions take the addresses of
  * their shards, so shards that already live in a module's memory are computed in place:
  * `allocate` gives each buffer its own module instance (its memory sized once, never grown, so
  * views on it stay valid). Shards anywhere else are copied through a scratch instance in chunks
  * sized to stay in cache, so shards of any length work with bounded memory.
  */
 import { assert } from "../base/assert.ts";
-import { wasmBase64 } from "./gf-simd.wasm.ts";
+import { wasmBase64 as plainBase64 } from "./gf-simd.wasm.ts";
+import { wasmBase64 as relaxedBase64 } from "./gf-simd-relaxed.wasm.ts";
 import { gfNibbleTables } from "./gf256.ts";
 import type { GfKernel } from "./kernel.ts";
 import { tsKernel } from "./kernel-ts.ts";
@@ -53,12 +56,27 @@ interface SimdExports {
   ): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
+export type WasmKernelVariant = "relaxed" | "plain";
+const variants: Record<WasmKernelVariant, { name: string; base64: string }> = {
+  relaxed: { name: "wasm-relaxed-simd", base64: relaxedBase64 },
+  plain: { name: "wasm-simd", base64: plainBase64 },
+};
+const compiled = new Map<WasmKernelVariant, WebAssembly.Module>();
+
+/** Compiling throws on a runtime without the variant's instructions. */
+function moduleFor(variant: WasmKernelVariant): WebAssembly.Module {
+  let module = compiled.get(variant);
+  if (!module) {
+    const { base64 } = variants[variant];
+    module = new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+    compiled.set(variant, module);
+  }
+  return module;
+}
 
 /** A module instance whose memory holds the tables, then `shardBytes` of room for shards. */
-function instantiate(shardBytes: number): SimdExports {
-  compiled ??= new WebAssembly.Module(Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0)));
-  const simd = new WebAssembly.Instance(compiled, {}).exports as unknown as SimdExports;
+function instantiate(module: WebAssembly.Module, shardBytes: number): SimdExports {
+  const simd = new WebAssembly.Instance(module, {}).exports as unknown as SimdExports;
   const needed = shardsBase + shardBytes;
   const have = simd.memory.buffer.byteLength;
   if (needed > have) simd.memory.grow(Math.ceil((needed - have) / pageBytes));
@@ -131,7 +149,8 @@ function writeCoefficients(memory: Uint8Array, coefficients: Uint8Array): void {
   memory.set(coefficients, coefficientBase);
 }
 
-export function createWasmKernel(): GfKernel {
+export function createWasmKernel(variant: WasmKernelVariant = "relaxed"): GfKernel {
+  const module = moduleFor(variant);
   /** Instances made by `allocate`, by their memory's buffer. */
   const owners = new WeakMap<ArrayBufferLike, SimdExports>();
   let scratch: SimdExports | undefined;
@@ -175,7 +194,7 @@ export function createWasmKernel(): GfKernel {
     const outBase = shardsBase + columns * stride;
     const needed = columns * stride + rows * stride;
     if (!scratch || scratch.memory.buffer.byteLength < shardsBase + needed) {
-      scratch = instantiate(needed);
+      scratch = instantiate(module, needed);
     }
     const simd = scratch;
     const memory = new Uint8Array(simd.memory.buffer);
@@ -199,7 +218,7 @@ export function createWasmKernel(): GfKernel {
   }
 
   return {
-    name: "wasm-simd",
+    name: variants[variant].name,
     multiply(coefficients, inputs, outputs, byteLength) {
       const [columns, rows] = [inputs.length, outputs.length];
       assert(coefficients.length === columns * rows, "coefficient matrix shape");
@@ -221,7 +240,7 @@ export function createWasmKernel(): GfKernel {
         Number.isInteger(bytes) && bytes >= 0 && bytes <= kernelAllocationBytesMax,
         "kernel allocation size out of range",
       );
-      const simd = instantiate(bytes);
+      const simd = instantiate(module, bytes);
       owners.set(simd.memory.buffer, simd);
       return new Uint8Array(simd.memory.buffer, shardsBase, bytes);
     },

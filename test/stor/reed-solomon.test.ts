@@ -8,7 +8,10 @@ import { createReedSolomon } from "../../src/stor/reed-solomon.ts";
 import { textbookDecode, textbookEncode } from "./textbook-rs.ts";
 
 const wasmKernel = tryWasmKernel();
-const kernels: GfKernel[] = [tsKernel, ...(wasmKernel ? [wasmKernel] : [])];
+/** The plain-SIMD build: what runtimes without relaxed SIMD get. */
+const plainWasmKernel = tryWasmKernel(["plain"]);
+const wasmKernels = [wasmKernel, plainWasmKernel].filter((k) => k !== undefined);
+const kernels: GfKernel[] = [tsKernel, ...wasmKernels];
 
 /** Seeded xorshift so a failure replays. */
 function rng(seed: number): () => number {
@@ -34,8 +37,9 @@ function carrylessMul(a: number, b: number): number {
   return product;
 }
 
-test("the WASM SIMD kernel runs on this runtime", () => {
-  expect(wasmKernel?.name).toBe("wasm-simd");
+test("both WASM SIMD builds run on this runtime, relaxed preferred", () => {
+  expect(wasmKernel?.name).toBe("wasm-relaxed-simd");
+  expect(plainWasmKernel?.name).toBe("wasm-simd");
 });
 
 test("GF(2^8) multiplication matches shift-and-reduce, inverses multiply to 1", () => {
@@ -167,48 +171,52 @@ describe.each(kernels.map((k) => [k.name, k] as const))("kernel %s", (_name, ker
   });
 });
 
-test("WASM and TS kernels produce identical bytes for random matrices", () => {
-  if (!wasmKernel) throw new Error("WASM SIMD kernel unavailable");
-  const next = rng(99);
-  for (let round = 0; round < 30; round++) {
-    const columns = 1 + (next() % 40);
-    const rows = 1 + (next() % 8);
-    const length = 1 + (next() % 140_000);
-    const inputs = Array.from({ length: columns }, () => randomBytes(next, length));
-    const coefficients = randomBytes(next, rows * columns);
-    const a = Array.from({ length: rows }, () => new Uint8Array(length).fill(7));
-    const b = Array.from({ length: rows }, () => new Uint8Array(length));
-    wasmKernel.multiply(coefficients, inputs, a, length);
-    tsKernel.multiply(coefficients, inputs, b, length);
-    expect(a).toEqual(b);
-  }
-});
+test.each(wasmKernels.map((k) => [k.name, k] as const))(
+  "%s and TS kernels produce identical bytes for random matrices",
+  (_name, wasm) => {
+    const next = rng(99);
+    for (let round = 0; round < 30; round++) {
+      const columns = 1 + (next() % 40);
+      const rows = 1 + (next() % 8);
+      const length = 1 + (next() % 140_000);
+      const inputs = Array.from({ length: columns }, () => randomBytes(next, length));
+      const coefficients = randomBytes(next, rows * columns);
+      const a = Array.from({ length: rows }, () => new Uint8Array(length).fill(7));
+      const b = Array.from({ length: rows }, () => new Uint8Array(length));
+      wasm.multiply(coefficients, inputs, a, length);
+      tsKernel.multiply(coefficients, inputs, b, length);
+      expect(a).toEqual(b);
+    }
+  },
+);
 
-test("in place on any views of one allocated buffer, WASM equals TS and writes nothing else", () => {
-  if (!wasmKernel) throw new Error("WASM SIMD kernel unavailable");
-  const next = rng(57);
-  for (let round = 0; round < 20; round++) {
-    const columns = 1 + (next() % 12);
-    const rows = 1 + (next() % 5);
-    const length = 1 + (next() % 20_000);
-    const buffer = wasmKernel.allocate((columns + rows) * (length + 7) + 100);
-    buffer.set(randomBytes(next, buffer.length));
-    const before = buffer.slice();
-    // Odd offsets, gaps between shards: nothing is 64-byte aligned.
-    const views = Array.from({ length: columns + rows }, (_, i) =>
-      buffer.subarray(3 + i * (length + 7), 3 + i * (length + 7) + length),
-    );
-    const [inputs, outputs] = [views.slice(0, columns), views.slice(columns)];
-    const coefficients = randomBytes(next, rows * columns);
-    const expected = outputs.map(() => new Uint8Array(length));
-    tsKernel.multiply(coefficients, inputs, expected, length);
-    wasmKernel.multiply(coefficients, inputs, outputs, length);
-    expect(outputs).toEqual(expected);
-    for (const output of outputs)
-      output.set(before.subarray(output.byteOffset - buffer.byteOffset).subarray(0, length));
-    expect(buffer).toEqual(before);
-  }
-});
+test.each(wasmKernels.map((k) => [k.name, k] as const))(
+  "%s in place on any views of one allocated buffer equals TS and writes nothing else",
+  (_name, wasmKernel) => {
+    const next = rng(57);
+    for (let round = 0; round < 20; round++) {
+      const columns = 1 + (next() % 12);
+      const rows = 1 + (next() % 5);
+      const length = 1 + (next() % 20_000);
+      const buffer = wasmKernel.allocate((columns + rows) * (length + 7) + 100);
+      buffer.set(randomBytes(next, buffer.length));
+      const before = buffer.slice();
+      // Odd offsets, gaps between shards: nothing is 64-byte aligned.
+      const views = Array.from({ length: columns + rows }, (_, i) =>
+        buffer.subarray(3 + i * (length + 7), 3 + i * (length + 7) + length),
+      );
+      const [inputs, outputs] = [views.slice(0, columns), views.slice(columns)];
+      const coefficients = randomBytes(next, rows * columns);
+      const expected = outputs.map(() => new Uint8Array(length));
+      tsKernel.multiply(coefficients, inputs, expected, length);
+      wasmKernel.multiply(coefficients, inputs, outputs, length);
+      expect(outputs).toEqual(expected);
+      for (const output of outputs)
+        output.set(before.subarray(output.byteOffset - buffer.byteOffset).subarray(0, length));
+      expect(buffer).toEqual(before);
+    }
+  },
+);
 
 test("invalid shapes are rejected with CONFIG_INVALID", () => {
   for (const [k, m] of [
