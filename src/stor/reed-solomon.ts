@@ -113,6 +113,23 @@ export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
     return inverse;
   }
 
+  const firstParityIsXor = m > 0 && parity.cells.subarray(0, k).every((cell) => cell === 1);
+
+  /** shards[targets[r]] := row r of `rows` times `inputs`, each into its own slot if it has one. */
+  function fill(
+    shards: (Uint8Array | null)[],
+    targets: number[],
+    rows: Uint8Array,
+    inputs: Uint8Array[],
+    length: number,
+  ): void {
+    const outputs = targets.map((shardIndex) => outputFor(shards, shardIndex, length));
+    kernel.multiply(rows, inputs, outputs, length);
+    targets.forEach((shardIndex, row) => {
+      shards[shardIndex] = outputs[row] as Uint8Array;
+    });
+  }
+
   const codec: ReedSolomon = {
     dataShards: k,
     parityShards: m,
@@ -140,23 +157,30 @@ export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
         );
       }
       const missingData = present.length === k + m ? [] : rangeMissing(shards, 0, k);
-      if (missingData.length > 0) {
+      // With the all-ones parity shard present, the last lost data shard is a plain xor of it
+      // and the other data shards (a row of ones): cheaper than a row of the decode matrix.
+      const xorLast = firstParityIsXor && shards[k] !== null && missingData.length > 0;
+      const viaMatrix = xorLast ? missingData.slice(0, -1) : missingData;
+      if (viaMatrix.length > 0) {
         const used = present.slice(0, k);
         const inverse = decodeMatrix(used);
-        const rows = new Uint8Array(missingData.length * k);
-        for (const [row, shardIndex] of missingData.entries()) {
+        const rows = new Uint8Array(viaMatrix.length * k);
+        for (const [row, shardIndex] of viaMatrix.entries()) {
           rows.set(inverse.cells.subarray(shardIndex * k, shardIndex * k + k), row * k);
         }
-        const outputs = missingData.map((shardIndex) => outputFor(shards, shardIndex, length));
-        kernel.multiply(
-          rows,
-          used.map((index) => shards[index] as Uint8Array),
-          outputs,
+        const inputs = used.map((index) => shards[index] as Uint8Array);
+        fill(shards, viaMatrix, rows, inputs, length);
+      }
+      if (xorLast) {
+        const last = missingData[missingData.length - 1] as number;
+        const others = shards.slice(0, k).filter((_, index) => index !== last) as Uint8Array[];
+        fill(
+          shards,
+          [last],
+          new Uint8Array(k).fill(1),
+          [shards[k] as Uint8Array, ...others],
           length,
         );
-        missingData.forEach((shardIndex, row) => {
-          shards[shardIndex] = outputs[row] as Uint8Array;
-        });
       }
       if (reconstructOptions?.dataOnly) return;
       const missingParity = rangeMissing(shards, k, k + m);
@@ -165,11 +189,7 @@ export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
       missingParity.forEach((shardIndex, row) => {
         rows.set(encodingRow(parity, shardIndex), row * k);
       });
-      const outputs = missingParity.map((shardIndex) => outputFor(shards, shardIndex, length));
-      kernel.multiply(rows, shards.slice(0, k) as Uint8Array[], outputs, length);
-      missingParity.forEach((shardIndex, row) => {
-        shards[shardIndex] = outputs[row] as Uint8Array;
-      });
+      fill(shards, missingParity, rows, shards.slice(0, k) as Uint8Array[], length);
     },
     verify(shards) {
       const length = shardLength(shards);
