@@ -8,25 +8,42 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtFactory from "wabt";
 
-export const wasmSources = ["gf-simd", "blake2b"] as const;
+/**
+ * Each module: the .wat it is assembled from, and an optional rewrite of its text. The relaxed
+ * GF kernel is the same source with `i8x16.relaxed_swizzle` (a bare byte shuffle; exact for the
+ * 0..15 indices the kernel uses) for runtimes that have relaxed SIMD.
+ */
+const wasmModules: Record<string, { source: string; rewrite?: (wat: string) => string }> = {
+  "gf-simd": { source: "gf-simd" },
+  "gf-simd-relaxed": {
+    source: "gf-simd",
+    rewrite: (wat) => wat.replaceAll("i8x16.swizzle", "i8x16.relaxed_swizzle"),
+  },
+  blake2b: { source: "blake2b" },
+};
+
+export const wasmSources = Object.keys(wasmModules);
 
 export async function assembleWat(name: string): Promise<string> {
   const wabt = await wabtFactory();
-  const url = new URL(`../src/stor/${name}.wat`, import.meta.url);
-  const module = wabt.parseWat(`${name}.wat`, readFileSync(url, "utf8"), { simd: true });
+  const { source, rewrite } = wasmModules[name] ?? { source: name };
+  const text = readFileSync(new URL(`../src/stor/${source}.wat`, import.meta.url), "utf8");
+  const features = { simd: true, relaxed_simd: true };
+  const module = wabt.parseWat(`${source}.wat`, rewrite ? rewrite(text) : text, features);
   try {
     module.validate();
     const bytes = module.toBinary({ log: false, write_debug_names: false }).buffer;
-    return renderModule(name, Buffer.from(bytes).toString("base64"));
+    return renderModule(name, source, Buffer.from(bytes).toString("base64"));
   } finally {
     module.destroy();
   }
 }
 
-function renderModule(name: string, base64: string): string {
+function renderModule(name: string, source: string, base64: string): string {
   const lines = base64.match(/.{1,96}/g) ?? [];
+  const variant = name === source ? "" : ` (variant ${name})`;
   return [
-    `// GENERATED from src/stor/${name}.wat by scripts/gen-wasm.ts: do not edit.`,
+    `// GENERATED from src/stor/${source}.wat${variant} by scripts/gen-wasm.ts: do not edit.`,
     "// Regenerate with `npx bun scripts/gen-wasm.ts`; test/stor/wasm-generated.test.ts checks it.",
     "export const wasmBase64: string = [",
     ...lines.map((line) => `  "${line}",`),

@@ -1,21 +1,28 @@
 /**
- * Picks the GF(2^8) kernel once per thread: WebAssembly SIMD when the runtime runs it correctly,
- * else the TypeScript fallback. `QSS_CODEC=ts` forces the fallback, `QSS_CODEC=wasm` requires SIMD.
+ * Picks the GF(2^8) kernel once per thread: WebAssembly relaxed SIMD, else plain SIMD, when the
+ * runtime runs it correctly, else the TypeScript fallback. `QSS_CODEC=ts` forces the fallback,
+ * `QSS_CODEC=wasm` requires a WASM kernel.
  */
 import { qssError } from "../base/errors.ts";
 import type { GfKernel } from "./kernel.ts";
 import { tsKernel } from "./kernel-ts.ts";
-import { createWasmKernel } from "./kernel-wasm.ts";
+import { createWasmKernel, type WasmKernelVariant } from "./kernel-wasm.ts";
 
 let selected: GfKernel | undefined;
 
-export function tryWasmKernel(): GfKernel | undefined {
-  try {
-    const kernel = createWasmKernel();
-    return selfTest(kernel) ? kernel : undefined;
-  } catch {
-    return undefined;
+/** The first WASM build that compiles and passes the self-test (relaxed first by default). */
+export function tryWasmKernel(
+  order: WasmKernelVariant[] = ["relaxed", "plain"],
+): GfKernel | undefined {
+  for (const variant of order) {
+    try {
+      const kernel = createWasmKernel(variant);
+      if (selfTest(kernel)) return kernel;
+    } catch {
+      // this runtime cannot compile the variant: try the next
+    }
   }
+  return undefined;
 }
 
 /** A small product checked against the fallback, so a miscompiling runtime is never used. */

@@ -8,6 +8,7 @@ import type { GfKernel } from "./kernel.ts";
 
 export const tsKernel: GfKernel = {
   name: "ts",
+  allocate: (bytes) => new Uint8Array(bytes),
   multiply(coefficients, inputs, outputs, byteLength) {
     const columns = inputs.length;
     assert(coefficients.length === columns * outputs.length, "coefficient matrix shape");

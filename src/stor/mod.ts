@@ -4,7 +4,14 @@
  */
 export { type Blake2b128, blake2b128, createBlake2b128 } from "./blake2b-128.ts";
 export { type CompressionName, compressionNames } from "./compression.ts";
-export { createStorPool, inlineExecutor, poolExecutor, type StripeExecutor } from "./executor.ts";
+export {
+  createStorPool,
+  inlineExecutor,
+  poolExecutor,
+  type StorPool,
+  type StripeExecutor,
+} from "./executor.ts";
+export { HashService, inlineStreamHash, type StreamHash } from "./hash-service.ts";
 export { deriveKeyring, type Keyring, objectNameHash, parseMasterSecret } from "./keyring.ts";
 export { type ObjectManifest, parseManifest } from "./manifest.ts";
 export { openMetadata, sealMetadata } from "./metadata-seal.ts";

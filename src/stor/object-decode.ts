@@ -8,7 +8,6 @@
  * for await (const bytes of decodeObject(manifest, shardSources, { keys: { keyring } })) out.push(bytes);
  */
 import { qssError } from "../base/errors.ts";
-import { createBlake2b128 } from "./blake2b-128.ts";
 import { inlineExecutor, type StripeExecutor } from "./executor.ts";
 import type { ObjectManifest } from "./manifest.ts";
 import { type KeySource, openObjectKeys } from "./object-keys.ts";
@@ -61,30 +60,38 @@ export async function* decodeObject(
   const range = options.range ?? { offset: 0, length: manifest.plainBytes };
   const { first, end, whole, stripePlainBytes } = stripesFor(manifest, range);
   const keys = openObjectKeys(manifest, options.keys);
-  const reader = createStripeReader(manifest, keys, sources, options.executor ?? inlineExecutor);
-  const hash = whole ? createBlake2b128() : null;
-  const window = options.stripesInFlight ?? decodeStripesInFlightDefault;
-  const inFlight: Promise<Uint8Array>[] = [];
-  let next = first;
-  while (next < end || inFlight.length > 0) {
-    while (next < end && inFlight.length < window) {
-      const pending = reader.read(next++);
-      pending.catch(() => {}); // awaited below, in order
-      inFlight.push(pending);
+  const executor = options.executor ?? inlineExecutor;
+  const reader = createStripeReader(manifest, keys, sources, executor);
+  // On the executor's hash worker when it has one: this thread stays free for reads.
+  const hash = whole ? executor.openHash() : null;
+  let digested = false;
+  try {
+    const window = options.stripesInFlight ?? decodeStripesInFlightDefault;
+    const inFlight: Promise<Uint8Array>[] = [];
+    let next = first;
+    while (next < end || inFlight.length > 0) {
+      while (next < end && inFlight.length < window) {
+        const pending = reader.read(next++);
+        pending.catch(() => {}); // awaited below, in order
+        inFlight.push(pending);
+      }
+      const stripeStart = (next - inFlight.length) * stripePlainBytes;
+      let plaintext = await (inFlight.shift() as Promise<Uint8Array>);
+      if (hash) plaintext = await hash.update(plaintext);
+      const from = Math.max(0, range.offset - stripeStart);
+      const to = Math.min(plaintext.length, range.offset + range.length - stripeStart);
+      if (to > from) yield plaintext.subarray(from, to);
     }
-    const stripeStart = (next - inFlight.length) * stripePlainBytes;
-    const plaintext = await (inFlight.shift() as Promise<Uint8Array>);
-    hash?.update(plaintext);
-    const from = Math.max(0, range.offset - stripeStart);
-    const to = Math.min(plaintext.length, range.offset + range.length - stripeStart);
-    if (to > from) yield plaintext.subarray(from, to);
-  }
-  const checksum = hash ? Buffer.from(hash.digest()).toString("hex") : manifest.checksum;
-  if (checksum !== manifest.checksum) {
-    throw qssError(
-      "CORRUPT",
-      `Object ${manifest.objectId} decoded to checksum ${checksum}, manifest says ${manifest.checksum}`,
-    );
+    digested = true;
+    const checksum = hash ? Buffer.from(await hash.digest()).toString("hex") : manifest.checksum;
+    if (checksum !== manifest.checksum) {
+      throw qssError(
+        "CORRUPT",
+        `Object ${manifest.objectId} decoded to checksum ${checksum}, manifest says ${manifest.checksum}`,
+      );
+    }
+  } finally {
+    if (!digested) hash?.drop(); // stopped early (error, or the consumer left the loop)
   }
 }
 

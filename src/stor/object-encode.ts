@@ -1,8 +1,10 @@
 /**
  * encodeObject: one segment in, `k + m` authenticated shards out, streaming stripe by stripe.
- * Reads the source in order (BLAKE2b-128 of the plaintext on the way), runs stripe jobs on the
- * executor with a bounded number in flight, and hands each shard's bytes to `writeShard` in
- * order (header first, then one stored piece per stripe).
+ * Reads the source in order, one stripe ahead; each stripe is hashed (BLAKE2b-128 of the
+ * plaintext, on the executor's hash worker when it has one, else on this thread) and then coded
+ * on the executor, with a bounded number in flight, so hashing, reading and coding overlap.
+ * Each shard's bytes go to `writeShard` in order (header first, then one stored piece per
+ * stripe).
  *
  * @example
  * const manifest = await encodeObject(bytesSource(data), { keyring, dataShards: 4, parityShards: 2 },
@@ -11,7 +13,6 @@
 import { randomBytes } from "node:crypto";
 import { assert } from "../base/assert.ts";
 import { qssError } from "../base/errors.ts";
-import { createBlake2b128 } from "./blake2b-128.ts";
 import type { CompressionName } from "./compression.ts";
 import { inlineExecutor, type StripeExecutor } from "./executor.ts";
 import { frameBytesDefault, frameBytesMax } from "./frames.ts";
@@ -34,6 +35,8 @@ export const objectIdBytes = 16;
 export const stripeFramesDefault = 4;
 /** Stripes being encoded at once: bounds memory to about this many stripes times (n / k). */
 export const stripesInFlightDefault = 4;
+/** Stripes handed to the hash before the oldest of them goes on to be encoded. */
+const hashAheadStripes = 2;
 
 export interface EncodeObjectOptions {
   keyring: Keyring;
@@ -50,7 +53,8 @@ export interface EncodeObjectOptions {
 
 /**
  * Receives each shard's bytes in order, in parts of any size (header, then per stripe the piece
- * and its tag). `bytes` may be a view on a larger buffer: copy it if it is kept.
+ * and its tag). `bytes` is a view on a buffer that is reused once the returned promise settles:
+ * copy it if it is kept longer.
  */
 export type ShardWriter = (shardIndex: number, bytes: Uint8Array) => Promise<void>;
 
@@ -81,9 +85,13 @@ export async function encodeObject(
     await writeShard(shardIndex, encodeShardHeader({ ...header, shardIndex }, context.macKey));
   }
 
-  const hash = createBlake2b128();
+  const hash = executor.openHash();
   const stripeEncryptedBytes: number[] = [];
   const inFlight: Promise<EncodeStripeResult>[] = [];
+  const stripesInFlight = options.stripesInFlight ?? stripesInFlightDefault;
+  // Buffers coming back from finished stripes are read into and encoded into again.
+  const sparePlaintexts = new SpareBuffers(stripesInFlight + hashAheadStripes + 2);
+  const spareResults = new SpareBuffers(stripesInFlight + 2);
   const drainOldest = async () => {
     const result = await (inFlight.shift() as Promise<EncodeStripeResult>);
     stripeEncryptedBytes.push(result.encryptedBytes);
@@ -92,36 +100,66 @@ export async function encodeObject(
       await writeShard(shardIndex, piece);
       await writeShard(shardIndex, tag);
     }
+    spareResults.give(new Uint8Array(result.buffer.buffer));
+    sparePlaintexts.give(result.plaintext);
   };
-  for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
+  // Read one stripe ahead, so reading overlaps hashing.
+  const readStripe = (stripeIndex: number) => {
     const offset = stripeIndex * stripePlainBytes;
     const length = Math.min(stripePlainBytes, source.size - offset);
-    let firstRead: Uint8Array | null = await source.read(offset, length);
-    assert(firstRead.length === length, "source returned a short read");
-    hash.update(firstRead);
+    const bytes = source.read(offset, length, sparePlaintexts.take(length));
+    bytes.catch(() => {}); // awaited below; a failure after an earlier error is not unhandled
+    return { stripeIndex, offset, length, bytes };
+  };
+  type Hashing = ReturnType<typeof readStripe>;
+  const submitStripe = async ({ stripeIndex, offset, length, bytes }: Hashing) => {
+    let firstRead: Uint8Array | null = await bytes;
     const stripe: StripeContext = {
       ...context,
       stripeIndex,
       firstFrameIndex: stripeIndex * stripeFrames,
       final: stripeIndex === stripeCount - 1,
     };
+    // A retry after a worker crash reads again: the first buffer went to the crashed worker.
     const build = async () => {
       const plaintext = firstRead ?? (await source.read(offset, length));
       firstRead = null;
-      return { ...stripe, compression, plaintext };
+      return { ...stripe, compression, plaintext, spare: spareResults.take() };
     };
     const { result } = await executor.submitEncode(build);
     result.catch(() => {}); // observed by drainOldest; avoids an unhandled rejection meanwhile
     inFlight.push(result);
-    if (inFlight.length >= (options.stripesInFlight ?? stripesInFlightDefault)) await drainOldest();
+    if (inFlight.length >= stripesInFlight) await drainOldest();
+  };
+
+  let checksum: Uint8Array;
+  try {
+    // Stripes being hashed (in order, possibly on the hash worker) before they are submitted.
+    const hashing: Hashing[] = [];
+    let next = readStripe(0);
+    for (let stripeIndex = 0; stripeIndex < stripeCount; stripeIndex++) {
+      const current = next;
+      if (stripeIndex + 1 < stripeCount) next = readStripe(stripeIndex + 1);
+      const plaintext = await current.bytes;
+      assert(plaintext.length === current.length, "source returned a short read");
+      const hashed = hash.update(plaintext);
+      hashed.catch(() => {}); // awaited by submitStripe
+      hashing.push({ ...current, bytes: hashed });
+      if (hashing.length >= hashAheadStripes) await submitStripe(hashing.shift() as Hashing);
+    }
+    while (hashing.length > 0) await submitStripe(hashing.shift() as Hashing);
+    while (inFlight.length > 0) await drainOldest();
+    checksum = await hash.digest();
+  } catch (error) {
+    hash.drop();
+    throw error;
   }
-  while (inFlight.length > 0) await drainOldest();
 
   return parseManifest({
     formatVersion: manifestFormatVersion,
     objectId: Buffer.from(objectId).toString("hex"),
     plainBytes: source.size,
-    checksum: Buffer.from(hash.digest()).toString("hex"),
+    checksum: Buffer.from(checksum).toString("hex"),
     dataShards: k,
     parityShards: m,
     compression,
@@ -131,6 +169,25 @@ export async function encodeObject(
     shardBytes: stripeOffsets(stripeEncryptedBytes, k).shardBytes,
     keyWraps: wrapKeys(options, keys.dataKey, objectId),
   });
+}
+
+/** A few whole buffers kept for reuse (fewer fresh pages to fault in and zero). */
+class SpareBuffers {
+  readonly #buffers: Uint8Array[] = [];
+  constructor(readonly countMax: number) {}
+
+  give(buffer: Uint8Array): void {
+    const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+    if (whole && buffer.length > 0 && this.#buffers.length < this.countMax) {
+      this.#buffers.push(buffer);
+    }
+  }
+
+  /** A buffer of exactly `length` bytes, or any when `length` is not given. */
+  take(length?: number): Uint8Array | undefined {
+    const index = this.#buffers.findIndex((b) => length === undefined || b.length === length);
+    return index < 0 ? undefined : this.#buffers.splice(index, 1)[0];
+  }
 }
 
 /** Bad options fail before any work, with CONFIG_INVALID. */

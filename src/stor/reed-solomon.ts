@@ -5,11 +5,14 @@
  *
  * Buffer ownership: the caller owns every shard; methods write only into the shards they are
  * asked to fill and keep no reference after returning. All shards of one call have one length.
+ * Shards from `allocateShards` are coded in place (no copies through the kernel); a lost one of
+ * them is rebuilt into its own slot. Other buffers work too, copied through the kernel.
  *
  * @example
  * const rs = createReedSolomon({ dataShards: 4, parityShards: 2 });
+ * const shards = rs.allocateShards(1 << 20); // fill shards[0..3] with data
  * rs.encode(shards);                 // shards[4], shards[5] := parity of shards[0..3]
- * shards[1] = null; rs.reconstruct(shards); // shards[1] rebuilt
+ * shards[1] = null; rs.reconstruct(shards); // shards[1] rebuilt (into its old slot)
  */
 import { assert } from "../base/assert.ts";
 import { qssError } from "../base/errors.ts";
@@ -32,6 +35,11 @@ export interface ReedSolomon {
   readonly dataShards: number;
   readonly parityShards: number;
   readonly kernel: GfKernel;
+  /**
+   * k + m zeroed shards of `shardBytes` in one kernel buffer (see GfKernel.allocate), owned by
+   * the caller; encode and reconstruct work on them without copies.
+   */
+  allocateShards(shardBytes: number): Uint8Array[];
   /** Fill shards[k..n) with parity computed from shards[0..k). */
   encode(shards: Uint8Array[]): void;
   /**
@@ -64,6 +72,22 @@ export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
   const kernel = options.kernel ?? defaultKernel();
   const parity = cauchyParityMatrix(k, m);
   const decodeCache = new Map<string, GfMatrix>();
+  /** Slots of the shard sets made by allocateShards, by their buffer. */
+  const slotsByBuffer = new WeakMap<ArrayBufferLike, Uint8Array[]>();
+
+  /**
+   * Where a rebuilt shard goes: its own slot when the shards were allocated here and no present
+   * shard overlaps that slot; else a new buffer.
+   */
+  function outputFor(shards: (Uint8Array | null)[], shardIndex: number, length: number) {
+    const present = shards.filter((shard) => shard !== null);
+    const slot = slotsByBuffer.get((present[0] as Uint8Array).buffer)?.[shardIndex];
+    const free =
+      slot !== undefined &&
+      slot.length === length &&
+      present.every((shard) => !overlaps(shard, slot));
+    return free ? slot : new Uint8Array(length);
+  }
 
   function shardLength(shards: (Uint8Array | null)[]): number {
     assert(shards.length === k + m, `expected ${k + m} shards, got ${shards.length}`);
@@ -89,10 +113,36 @@ export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
     return inverse;
   }
 
+  const firstParityIsXor = m > 0 && parity.cells.subarray(0, k).every((cell) => cell === 1);
+
+  /** shards[targets[r]] := row r of `rows` times `inputs`, each into its own slot if it has one. */
+  function fill(
+    shards: (Uint8Array | null)[],
+    targets: number[],
+    rows: Uint8Array,
+    inputs: Uint8Array[],
+    length: number,
+  ): void {
+    const outputs = targets.map((shardIndex) => outputFor(shards, shardIndex, length));
+    kernel.multiply(rows, inputs, outputs, length);
+    targets.forEach((shardIndex, row) => {
+      shards[shardIndex] = outputs[row] as Uint8Array;
+    });
+  }
+
   const codec: ReedSolomon = {
     dataShards: k,
     parityShards: m,
     kernel,
+    allocateShards(shardBytes) {
+      assert(Number.isInteger(shardBytes) && shardBytes >= 0, "shard size must be a byte count");
+      const buffer = kernel.allocate((k + m) * shardBytes);
+      const slots = Array.from({ length: k + m }, (_, i) =>
+        buffer.subarray(i * shardBytes, (i + 1) * shardBytes),
+      );
+      slotsByBuffer.set(buffer.buffer, slots);
+      return slots.slice();
+    },
     encode(shards) {
       const length = shardLength(shards);
       kernel.multiply(parity.cells, shards.slice(0, k), shards.slice(k), length);
@@ -107,23 +157,30 @@ export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
         );
       }
       const missingData = present.length === k + m ? [] : rangeMissing(shards, 0, k);
-      if (missingData.length > 0) {
+      // With the all-ones parity shard present, the last lost data shard is a plain xor of it
+      // and the other data shards (a row of ones): cheaper than a row of the decode matrix.
+      const xorLast = firstParityIsXor && shards[k] !== null && missingData.length > 0;
+      const viaMatrix = xorLast ? missingData.slice(0, -1) : missingData;
+      if (viaMatrix.length > 0) {
         const used = present.slice(0, k);
         const inverse = decodeMatrix(used);
-        const rows = new Uint8Array(missingData.length * k);
-        for (const [row, shardIndex] of missingData.entries()) {
+        const rows = new Uint8Array(viaMatrix.length * k);
+        for (const [row, shardIndex] of viaMatrix.entries()) {
           rows.set(inverse.cells.subarray(shardIndex * k, shardIndex * k + k), row * k);
         }
-        const outputs = missingData.map(() => new Uint8Array(length));
-        kernel.multiply(
-          rows,
-          used.map((index) => shards[index] as Uint8Array),
-          outputs,
+        const inputs = used.map((index) => shards[index] as Uint8Array);
+        fill(shards, viaMatrix, rows, inputs, length);
+      }
+      if (xorLast) {
+        const last = missingData[missingData.length - 1] as number;
+        const others = shards.slice(0, k).filter((_, index) => index !== last) as Uint8Array[];
+        fill(
+          shards,
+          [last],
+          new Uint8Array(k).fill(1),
+          [shards[k] as Uint8Array, ...others],
           length,
         );
-        missingData.forEach((shardIndex, row) => {
-          shards[shardIndex] = outputs[row] as Uint8Array;
-        });
       }
       if (reconstructOptions?.dataOnly) return;
       const missingParity = rangeMissing(shards, k, k + m);
@@ -132,11 +189,7 @@ export function createReedSolomon(options: ReedSolomonOptions): ReedSolomon {
       missingParity.forEach((shardIndex, row) => {
         rows.set(encodingRow(parity, shardIndex), row * k);
       });
-      const outputs = missingParity.map(() => new Uint8Array(length));
-      kernel.multiply(rows, shards.slice(0, k) as Uint8Array[], outputs, length);
-      missingParity.forEach((shardIndex, row) => {
-        shards[shardIndex] = outputs[row] as Uint8Array;
-      });
+      fill(shards, missingParity, rows, shards.slice(0, k) as Uint8Array[], length);
     },
     verify(shards) {
       const length = shardLength(shards);
@@ -152,6 +205,11 @@ function rangeMissing(shards: (Uint8Array | null)[], from: number, to: number): 
   const missing: number[] = [];
   for (let index = from; index < to; index++) if (shards[index] === null) missing.push(index);
   return missing;
+}
+
+function overlaps(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.buffer !== b.buffer) return false;
+  return a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

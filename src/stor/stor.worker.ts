@@ -17,7 +17,11 @@ type Request =
 const operations = {
   encodeStripe(job: EncodeStripeJob) {
     const result = encodeStripe(job);
-    return { result, transfer: [result.buffer.buffer as ArrayBuffer] };
+    const transfer = [result.buffer.buffer as ArrayBuffer];
+    if (result.plaintext.buffer !== result.buffer.buffer) {
+      transfer.push(result.plaintext.buffer as ArrayBuffer);
+    }
+    return { result, transfer };
   },
   decodeStripe(job: DecodeStripeJob) {
     const result = decodeStripe(job);

@@ -6,7 +6,8 @@
  * an object is never held whole in memory.
  *
  * Buffer ownership: inputs are consumed (the worker received them by transfer); every returned
- * buffer is freshly allocated and may be transferred back.
+ * buffer is freshly allocated, or one the job handed over (`spare`, `plaintext`), and may be
+ * transferred back.
  */
 import { assert } from "../base/assert.ts";
 import { qssError } from "../base/errors.ts";
@@ -32,6 +33,8 @@ export interface StripeContext {
 export interface EncodeStripeJob extends StripeContext {
   compression: CompressionName;
   plaintext: Uint8Array;
+  /** An old result buffer to fill again when it is large enough (saves fresh pages). */
+  spare?: Uint8Array;
 }
 
 /**
@@ -42,6 +45,8 @@ export interface EncodeStripeResult {
   buffer: Uint8Array;
   pieceBytes: number;
   encryptedBytes: number;
+  /** The job's plaintext, handed back so its buffer can be read into again. */
+  plaintext: Uint8Array;
 }
 
 /** The two parts shard `shardIndex` stores for this stripe, as views on the result buffer. */
@@ -99,7 +104,14 @@ export function encodeStripe(job: EncodeStripeJob): EncodeStripeResult {
   );
   const encryptedBytes = compressed.reduce((sum, frame) => sum + sealedFrameBytes(frame), 0);
   const pieceBytes = pieceBytesFor(encryptedBytes, k);
-  const buffer = new Uint8Array(n * (pieceBytes + pieceTagBytes));
+  const bufferBytes = n * (pieceBytes + pieceTagBytes);
+  const { spare } = job;
+  const buffer =
+    spare && spare.length >= bufferBytes
+      ? spare.subarray(0, bufferBytes)
+      : new Uint8Array(bufferBytes);
+  // The last data piece is zero-padded; a reused buffer holds old bytes there.
+  buffer.fill(0, encryptedBytes, k * pieceBytes);
   let offset = 0;
   for (const [i, frame] of compressed.entries()) {
     const final = job.final && i === frameCount - 1;
@@ -114,7 +126,7 @@ export function encodeStripe(job: EncodeStripeJob): EncodeStripeResult {
     const fields = { shardIndex, stripeIndex: job.stripeIndex, encryptedBytes, final: job.final };
     buffer.set(pieceTag(job, fields, piece), n * pieceBytes + shardIndex * pieceTagBytes);
   }
-  return { buffer, pieceBytes, encryptedBytes };
+  return { buffer, pieceBytes, encryptedBytes, plaintext };
 }
 
 export function decodeStripe(job: DecodeStripeJob): DecodeStripeResult {

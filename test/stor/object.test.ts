@@ -10,7 +10,7 @@ import { parseManifest } from "../../src/stor/manifest.ts";
 import { decodeObject, decodeObjectToBytes } from "../../src/stor/object-decode.ts";
 import { encodeObject } from "../../src/stor/object-encode.ts";
 import { generateRecipientKeyPair } from "../../src/stor/recipient-keys.ts";
-import { shardHeaderBytes } from "../../src/stor/shard-format.ts";
+import { pieceBytesFor, pieceTagBytes, shardHeaderBytes } from "../../src/stor/shard-format.ts";
 import { bytesSource, openFileSource, type ShardSource } from "../../src/stor/sources.ts";
 import {
   bytesShard,
@@ -84,6 +84,29 @@ describe("encodeObject / decodeObject round trips", () => {
     expect(total(text.manifest.stripeEncryptedBytes)).toBeLessThan(stripeBytes / 4);
     // raw frames: plaintext plus codec byte, length prefix and tag per frame, nothing more
     expect(total(noise.manifest.stripeEncryptedBytes)).toBe(stripeBytes * 2 + 6 * (1 + 4 + 16));
+  });
+
+  test("buffers reused across stripes leave the last data piece zero-padded", async () => {
+    // Random stripes fill the reused buffers with ciphertext; the text stripes after them
+    // compress to a few bytes, so stale bytes would show in their padding.
+    const data = new Uint8Array(6 * stripeBytes);
+    data.set(randomData(3 * stripeBytes));
+    data.set(textBytes(3 * stripeBytes), 3 * stripeBytes);
+    const [k, m] = [4, 2];
+    const { manifest, shards } = await store(data, k, m, { stripesInFlight: 1 });
+    let at = shardHeaderBytes;
+    for (const encryptedBytes of manifest.stripeEncryptedBytes) {
+      const pieceBytes = pieceBytesFor(encryptedBytes, k);
+      const stripe = Buffer.concat(
+        Array.from({ length: k }, (_, i) => shards.bytes(i).subarray(at, at + pieceBytes)),
+      );
+      expect(stripe.subarray(encryptedBytes).every((byte) => byte === 0)).toBe(true);
+      at += pieceBytes + pieceTagBytes;
+    }
+    expect(manifest.stripeEncryptedBytes.at(-1)).toBeLessThan(stripeBytes / 4);
+    expect(await decodeObjectToBytes(manifest, shards.sources(), { keys: { keyring } })).toEqual(
+      data,
+    );
   });
 
   test("every compression codec round-trips", async () => {

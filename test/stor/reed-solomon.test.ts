@@ -8,7 +8,10 @@ import { createReedSolomon } from "../../src/stor/reed-solomon.ts";
 import { textbookDecode, textbookEncode } from "./textbook-rs.ts";
 
 const wasmKernel = tryWasmKernel();
-const kernels: GfKernel[] = [tsKernel, ...(wasmKernel ? [wasmKernel] : [])];
+/** The plain-SIMD build: what runtimes without relaxed SIMD get. */
+const plainWasmKernel = tryWasmKernel(["plain"]);
+const wasmKernels = [wasmKernel, plainWasmKernel].filter((k) => k !== undefined);
+const kernels: GfKernel[] = [tsKernel, ...wasmKernels];
 
 /** Seeded xorshift so a failure replays. */
 function rng(seed: number): () => number {
@@ -34,8 +37,9 @@ function carrylessMul(a: number, b: number): number {
   return product;
 }
 
-test("the WASM SIMD kernel runs on this runtime", () => {
-  expect(wasmKernel?.name).toBe("wasm-simd");
+test("both WASM SIMD builds run on this runtime, relaxed preferred", () => {
+  expect(wasmKernel?.name).toBe("wasm-relaxed-simd");
+  expect(plainWasmKernel?.name).toBe("wasm-simd");
 });
 
 test("GF(2^8) multiplication matches shift-and-reduce, inverses multiply to 1", () => {
@@ -110,6 +114,38 @@ describe.each(kernels.map((k) => [k.name, k] as const))("kernel %s", (_name, ker
     }
   });
 
+  test("allocated shards are coded in place and lost ones rebuilt into their own slots", () => {
+    const next = rng(31);
+    const cases = [
+      [4, 2, 1],
+      [4, 2, 63],
+      [10, 4, 64],
+      [16, 4, 65],
+      [3, 5, 70_001],
+      [10, 4, 131_072],
+    ] as const;
+    for (const [k, m, length] of cases) {
+      const rs = createReedSolomon({ dataShards: k, parityShards: m, kernel });
+      const allocated = rs.allocateShards(length);
+      expect(allocated.length).toBe(k + m);
+      const data = Array.from({ length: k }, () => randomBytes(next, length));
+      for (const [i, bytes] of data.entries()) allocated[i]?.set(bytes);
+      rs.encode(allocated);
+      const expected = textbookEncode(data, m);
+      expect(allocated).toEqual(expected);
+      const shards: (Uint8Array | null)[] = allocated.slice();
+      const lost = new Set<number>();
+      while (lost.size < m) lost.add(next() % (k + m));
+      for (const index of lost) {
+        (shards[index] as Uint8Array).fill(0xee); // stale bytes in the slot must be overwritten
+        shards[index] = null;
+      }
+      rs.reconstruct(shards);
+      expect(shards as Uint8Array[]).toEqual(expected);
+      for (const index of lost) expect(shards[index]).toBe(allocated[index] as Uint8Array);
+    }
+  });
+
   test("verify notices a flipped byte; too many losses is a clear CORRUPT error", () => {
     const rs = createReedSolomon({ dataShards: 4, parityShards: 2, kernel });
     const shards = Array.from({ length: 6 }, (_, i) => new Uint8Array(64).fill(i * 9));
@@ -135,22 +171,52 @@ describe.each(kernels.map((k) => [k.name, k] as const))("kernel %s", (_name, ker
   });
 });
 
-test("WASM and TS kernels produce identical bytes for random matrices", () => {
-  if (!wasmKernel) throw new Error("WASM SIMD kernel unavailable");
-  const next = rng(99);
-  for (let round = 0; round < 30; round++) {
-    const columns = 1 + (next() % 40);
-    const rows = 1 + (next() % 8);
-    const length = 1 + (next() % 140_000);
-    const inputs = Array.from({ length: columns }, () => randomBytes(next, length));
-    const coefficients = randomBytes(next, rows * columns);
-    const a = Array.from({ length: rows }, () => new Uint8Array(length).fill(7));
-    const b = Array.from({ length: rows }, () => new Uint8Array(length));
-    wasmKernel.multiply(coefficients, inputs, a, length);
-    tsKernel.multiply(coefficients, inputs, b, length);
-    expect(a).toEqual(b);
-  }
-});
+test.each(wasmKernels.map((k) => [k.name, k] as const))(
+  "%s and TS kernels produce identical bytes for random matrices",
+  (_name, wasm) => {
+    const next = rng(99);
+    for (let round = 0; round < 30; round++) {
+      const columns = 1 + (next() % 40);
+      const rows = 1 + (next() % 8);
+      const length = 1 + (next() % 140_000);
+      const inputs = Array.from({ length: columns }, () => randomBytes(next, length));
+      const coefficients = randomBytes(next, rows * columns);
+      const a = Array.from({ length: rows }, () => new Uint8Array(length).fill(7));
+      const b = Array.from({ length: rows }, () => new Uint8Array(length));
+      wasm.multiply(coefficients, inputs, a, length);
+      tsKernel.multiply(coefficients, inputs, b, length);
+      expect(a).toEqual(b);
+    }
+  },
+);
+
+test.each(wasmKernels.map((k) => [k.name, k] as const))(
+  "%s in place on any views of one allocated buffer equals TS and writes nothing else",
+  (_name, wasmKernel) => {
+    const next = rng(57);
+    for (let round = 0; round < 20; round++) {
+      const columns = 1 + (next() % 12);
+      const rows = 1 + (next() % 5);
+      const length = 1 + (next() % 20_000);
+      const buffer = wasmKernel.allocate((columns + rows) * (length + 7) + 100);
+      buffer.set(randomBytes(next, buffer.length));
+      const before = buffer.slice();
+      // Odd offsets, gaps between shards: nothing is 64-byte aligned.
+      const views = Array.from({ length: columns + rows }, (_, i) =>
+        buffer.subarray(3 + i * (length + 7), 3 + i * (length + 7) + length),
+      );
+      const [inputs, outputs] = [views.slice(0, columns), views.slice(columns)];
+      const coefficients = randomBytes(next, rows * columns);
+      const expected = outputs.map(() => new Uint8Array(length));
+      tsKernel.multiply(coefficients, inputs, expected, length);
+      wasmKernel.multiply(coefficients, inputs, outputs, length);
+      expect(outputs).toEqual(expected);
+      for (const output of outputs)
+        output.set(before.subarray(output.byteOffset - buffer.byteOffset).subarray(0, length));
+      expect(buffer).toEqual(before);
+    }
+  },
+);
 
 test("invalid shapes are rejected with CONFIG_INVALID", () => {
   for (const [k, m] of [
