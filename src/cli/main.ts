@@ -8,6 +8,7 @@ import { buildInfo, formatBuildInfo } from "../platform/build-info.ts";
 import { fsckCommand } from "./fsck.ts";
 import { keygenCommand } from "./keygen.ts";
 import { mountCommand } from "./mount.ts";
+import { selftestCommand } from "./selftest.ts";
 import { syncCommand } from "./sync.ts";
 import { umountCommand } from "./umount.ts";
 import { versionCommand } from "./version.ts";
@@ -29,6 +30,7 @@ export const main = defineCommand({
     keygen: keygenCommand,
     fsck: fsckCommand,
     sync: syncCommand,
+    selftest: selftestCommand,
   },
 });
 

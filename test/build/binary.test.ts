@@ -71,6 +71,24 @@ test("the x64 binary mounts, serves and unmounts from an empty directory (embedd
   }
 }, 60_000);
 
+test("the x64 binary runs the offloader self-test (embedded stor workers)", () => {
+  const result = run([artifact("linux-x64").file, "selftest", "--size", "4M", "--json"], {
+    cwd: emptyDir,
+  });
+  expect(result.stderr).toBe("");
+  expect(result.exitCode).toBe(0);
+  expect(JSON.parse(result.stdout).lostShards).toEqual([0, 1]);
+});
+
+test("the arm64 binary runs the offloader self-test under qemu-aarch64 (SIMD kernel on arm64)", () => {
+  const qemu = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"];
+  const result = run([...qemu, artifact("linux-arm64").file, "selftest", "--size", "1M", "--json"]);
+  expect(result.exitCode).toBe(0);
+  const report = JSON.parse(result.stdout);
+  expect(report.lostShards).toEqual([0, 1]);
+  expect(report.kernel).toMatch(/^wasm-/);
+}, 120_000);
+
 test("the arm64 glibc binary runs under qemu-aarch64", () => {
   const result = run([
     "qemu-aarch64",
