@@ -2,7 +2,7 @@
  * Shared pieces of the RESP command handlers: the call shape, argument checks, error replies.
  */
 import { isQssError } from "../base/errors.ts";
-import type { ReplyWriter } from "./resp.ts";
+import type { ReplyWriter } from "./reply-writer.ts";
 import type { ServerContext, Session } from "./server-session.ts";
 
 export interface CommandCall {

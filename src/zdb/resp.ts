@@ -1,7 +1,8 @@
 /**
  * Incremental, bounded RESP2 request parser (arrays of bulk strings only) and reply encoders.
  * A bulk that arrives whole in one chunk is returned as a view of that chunk (no copy); one
- * split across chunks is copied once into a buffer of its announced size.
+ * split across chunks is copied once into a buffer of its announced size. Replies: see
+ * `reply-writer.ts`.
  */
 import { requestArgumentsMax, valueBytesMax } from "./limits.ts";
 
@@ -147,91 +148,5 @@ export class RespParser {
       this.state = "bulkHeader";
     }
     return at;
-  }
-}
-
-const crlf = Buffer.from("\r\n");
-/** Spare bytes a value needs around it to be framed in place (`$8388608\r\n` … `\r\n`). */
-export const bulkFrameRoomBytes = 16;
-/** Views known to own `bulkFrameRoomBytes` spare bytes on each side (see `markFramable`). */
-const framable = new WeakSet<Uint8Array>();
-
-/** Declare that `view` was allocated with `bulkFrameRoomBytes` of its own on each side. */
-export function markFramable(view: Uint8Array): void {
-  framable.add(view);
-}
-
-/** Reply builder: collects encoded pieces for one write. */
-export class ReplyWriter {
-  parts: Uint8Array[] = [];
-  bytes = 0;
-
-  private push(part: Uint8Array): void {
-    this.parts.push(part);
-    this.bytes += part.length;
-  }
-
-  simple(text: string): void {
-    this.push(Buffer.from(`+${text}\r\n`));
-  }
-
-  error(text: string): void {
-    this.push(Buffer.from(`-${text.replace(/[\r\n]/g, " ")}\r\n`));
-  }
-
-  integer(value: number): void {
-    this.push(Buffer.from(`:${value}\r\n`));
-  }
-
-  nil(): void {
-    this.push(Buffer.from("$-1\r\n"));
-  }
-
-  bulk(value: Uint8Array | string | null): void {
-    if (value === null) {
-      this.nil();
-      return;
-    }
-    const bytes = typeof value === "string" ? Buffer.from(value) : value;
-    if (bytes.length < 1024) {
-      const out = Buffer.allocUnsafe(bytes.length + 16);
-      let at = out.write(`$${bytes.length}\r\n`, 0, "latin1");
-      out.set(bytes, at);
-      at += bytes.length;
-      out[at++] = 0x0d;
-      out[at++] = 0x0a;
-      this.push(out.subarray(0, at));
-      return;
-    }
-    const header = `$${bytes.length}\r\n`;
-    const before = bytes.byteOffset;
-    const after = bytes.buffer.byteLength - before - bytes.length;
-    if (framable.has(bytes) && before >= header.length && after >= 2) {
-      // Framed in place: the value was read with spare room around it (no copy).
-      const framed = Buffer.from(
-        bytes.buffer,
-        before - header.length,
-        header.length + bytes.length + 2,
-      );
-      framed.write(header, 0, "latin1");
-      framed[framed.length - 2] = 0x0d;
-      framed[framed.length - 1] = 0x0a;
-      this.push(framed);
-      return;
-    }
-    this.push(Buffer.from(header));
-    this.push(bytes);
-    this.push(crlf);
-  }
-
-  arrayHeader(count: number): void {
-    this.push(Buffer.from(`*${count}\r\n`));
-  }
-
-  take(): Uint8Array[] {
-    const parts = this.parts;
-    this.parts = [];
-    this.bytes = 0;
-    return parts;
   }
 }

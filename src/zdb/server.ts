@@ -8,7 +8,8 @@ import * as net from "node:net";
 import type { CommandCall } from "./command-helpers.ts";
 import { commandTable } from "./commands.ts";
 import type { Engine } from "./engine.ts";
-import { type ParsedItem, ReplyWriter, RespParser } from "./resp.ts";
+import { ReplyWriter } from "./reply-writer.ts";
+import { type ParsedItem, RespParser } from "./resp.ts";
 import { type ServerContext, Session } from "./server-session.ts";
 
 /** Parsed requests queued per client before its socket is paused. */
@@ -17,10 +18,8 @@ const queuedRequestsMax = 256;
 const pendingReplyBytesMax = 16 * 1024 * 1024;
 /** Buffered SET bytes past which replies (and the stores) are flushed at once. */
 const deferBytesMax = 64 * 1024;
-/** Reply pieces are merged (copied) into writes of up to this size: fewer socket writes. */
-const mergeBytesMax = 256 * 1024;
-/** Pieces this big are written as they are (a copy would cost more than the extra write). */
-const soloBytesMin = 64 * 1024;
+/** Replies of one client past this size are written at once instead of at the end of the turn. */
+const outputBytesMax = 256 * 1024;
 
 export interface ServerOptions {
   engine: Engine;
@@ -117,17 +116,6 @@ export class ZdbServer {
   }
 }
 
-/** Copy parts into one buffer (cheaper than Buffer.concat here). */
-function merge(parts: Uint8Array[], total: number): Buffer {
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /**
  * Write the buffered appends of this turn. False when a write failed (disk full, I/O error):
  * the replies of this turn must then not be sent, they would acknowledge lost writes.
@@ -162,6 +150,8 @@ class Connection {
   private readonly queue: ParsedItem[] = [];
   private readonly out = new ReplyWriter();
   private busy = false;
+  /** Output chunks handed to the socket, not yet known to be written. */
+  private written: Buffer[] = [];
   closed = false;
 
   constructor(
@@ -178,6 +168,7 @@ class Connection {
   }
 
   onDrain(): void {
+    this.releaseWritten();
     if (!this.busy && this.queue.length <= queuedRequestsMax) this.socket.resume();
   }
 
@@ -204,7 +195,7 @@ class Connection {
         );
         return;
       }
-      if (this.out.bytes >= mergeBytesMax) this.flushNow();
+      if (this.out.bytes >= outputBytesMax) this.flushNow();
     }
     this.flush();
     if (
@@ -255,32 +246,6 @@ class Connection {
     }
   }
 
-  /** Merge small parts into writes of up to mergeBytesMax; big parts go out without a copy. */
-  private writeLarge(parts: Uint8Array[]): boolean {
-    let ok = true;
-    let run: Uint8Array[] = [];
-    let runBytes = 0;
-    const emit = () => {
-      if (runBytes === 0) return;
-      ok =
-        this.socket.write(run.length === 1 ? (run[0] as Uint8Array) : merge(run, runBytes)) && ok;
-      run = [];
-      runBytes = 0;
-    };
-    for (const part of parts) {
-      if (part.length >= soloBytesMin) {
-        emit();
-        ok = this.socket.write(part) && ok;
-        continue;
-      }
-      if (runBytes + part.length > mergeBytesMax) emit();
-      run.push(part);
-      runBytes += part.length;
-    }
-    emit();
-    return ok;
-  }
-
   /**
    * Replies go out at the end of the event-loop turn, after one flush of every store written
    * in it: the SETs of all clients that arrived together share one write per file.
@@ -304,23 +269,30 @@ class Connection {
 
   /** Drop the connection without its pending replies (clients see an error, not a false OK). */
   abort(): void {
-    this.out.take();
+    this.out.discard();
     this.queue.length = 0;
     this.socket.destroy();
   }
 
   writeOut(): void {
     if (this.out.bytes === 0 || this.closed) {
-      this.out.take();
+      this.out.discard();
       return;
     }
-    const total = this.out.bytes;
-    const parts = this.out.take();
-    this.context.stats.networkTxBytes += total;
+    this.context.stats.networkTxBytes += this.out.bytes;
+    const { parts, chunks } = this.out.take();
+    this.releaseWritten();
     let ok = true;
-    if (parts.length === 1) ok = this.socket.write(parts[0] as Uint8Array);
-    else if (total <= soloBytesMin) ok = this.socket.write(merge(parts, total));
-    else ok = this.writeLarge(parts);
+    for (const part of parts) ok = this.socket.write(part) && ok;
+    // The chunks are reused once the socket holds nothing more (never, if it fails: GC'd).
+    for (const chunk of chunks) this.written.push(chunk);
     if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
+  }
+
+  /** Output chunks go back to the pool once the socket has nothing buffered. */
+  releaseWritten(): void {
+    if (this.written.length === 0 || this.socket.writableLength > 0) return;
+    ReplyWriter.release(this.written);
+    this.written = [];
   }
 }
