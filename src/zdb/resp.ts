@@ -26,7 +26,12 @@ type State = "array" | "bulkHeader" | "bulkBody" | "bulkEnd";
 
 export class RespParser {
   private state: State = "array";
-  private line: number[] = [];
+  /** The `*n` / `$n` line being read: bytes so far, and its number parsed on the fly. */
+  private lineBytes = 0;
+  private lineDigits = 0;
+  private lineValue = 0;
+  private lineNegative = false;
+  private lineEnding = false;
   private argc = 0;
   private args: Uint8Array[] = [];
   private bulk: Buffer | null = null;
@@ -62,29 +67,42 @@ export class RespParser {
     return Number.MAX_SAFE_INTEGER;
   }
 
-  /** Accumulate a `*n` or `$n` line; returns the next position. */
+  /** Read a `*n` or `$n` line (`-?\d{1,20}\r\n` after the type byte); returns the next position. */
   private readHeader(chunk: Uint8Array, start: number, out: ParsedItem[]): number {
     const expected = this.state === "array" ? 0x2a : 0x24;
     let at = start;
     while (at < chunk.length) {
       const byte = chunk[at++] as number;
-      if (this.line.length === 0 && byte !== expected) {
-        return this.fail(out, expected === 0x2a ? malformedArray : malformedBulk);
+      if (this.lineBytes === 0) {
+        if (byte !== expected)
+          return this.fail(out, expected === 0x2a ? malformedArray : malformedBulk);
+        this.lineBytes = 1;
+        continue;
       }
       if (byte === 0x0a) return this.headerDone(out, at);
-      if (this.line.length >= headerLineBytesMax) return this.fail(out, malformedArray);
-      this.line.push(byte);
+      if (this.lineBytes >= headerLineBytesMax || this.lineEnding) {
+        return this.fail(out, malformedArray);
+      }
+      this.lineBytes++;
+      if (byte === 0x0d) this.lineEnding = true;
+      else if (byte === 0x2d && this.lineBytes === 2) this.lineNegative = true;
+      else if (byte >= 0x30 && byte <= 0x39 && this.lineDigits < 20) {
+        this.lineValue = this.lineValue * 10 + (byte - 0x30);
+        this.lineDigits++;
+      } else return this.fail(out, malformedArray);
     }
     return at;
   }
 
   private headerDone(out: ParsedItem[], at: number): number {
-    const line = this.line;
-    this.line = [];
-    if (line[line.length - 1] !== 0x0d) return this.fail(out, malformedArray);
-    const text = String.fromCharCode(...line.slice(1, -1));
-    if (!/^-?\d{1,20}$/.test(text)) return this.fail(out, malformedArray);
-    const value = Number(text);
+    const complete = this.lineEnding && this.lineDigits > 0;
+    const value = this.lineNegative ? -this.lineValue : this.lineValue;
+    this.lineBytes = 0;
+    this.lineDigits = 0;
+    this.lineValue = 0;
+    this.lineNegative = false;
+    this.lineEnding = false;
+    if (!complete) return this.fail(out, malformedArray);
     if (this.state === "array") {
       if (value <= 0) return at;
       if (value > this.argumentsMax) return this.fail(out, "Too many arguments");

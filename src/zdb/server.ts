@@ -116,6 +116,19 @@ export class ZdbServer {
   }
 }
 
+/** Longer first arguments name no command. */
+const commandNameBytesMax = 32;
+/** Command names are ASCII, matched case-insensitively (no Buffer or toUpperCase per call). */
+function commandName(bytes: Uint8Array): string {
+  if (bytes.length > commandNameBytesMax) return "";
+  let name = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    name += String.fromCharCode(byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : byte);
+  }
+  return name;
+}
+
 /**
  * Write the buffered appends of this turn. False when a write failed (disk full, I/O error):
  * the replies of this turn must then not be sent, they would acknowledge lost writes.
@@ -214,9 +227,7 @@ class Connection {
 
   private execute(args: Uint8Array[]): Promise<void> | undefined {
     const stats = this.context.stats;
-    const name = Buffer.from(args[0] as Uint8Array)
-      .toString("latin1")
-      .toUpperCase();
+    const name = commandName(args[0] as Uint8Array);
     const handler = commandTable[name];
     stats.commandsExecuted++;
     if (!handler) {
