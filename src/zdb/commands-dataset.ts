@@ -11,7 +11,7 @@ import {
 import type { EngineNamespace } from "./engine-namespace.ts";
 import { MissingDataError } from "./errors.ts";
 import { keyBytesMax } from "./limits.ts";
-import { bulkFrameRoomBytes, bulkInlineBytesMax, markFramable } from "./reply-writer.ts";
+import { bulkFrameRoomBytes, markFramable } from "./reply-writer.ts";
 import { encodeScanCursor } from "./store-io.ts";
 
 /** The session's namespace (always set: NSDEL refuses the namespace a client is using). */
@@ -90,24 +90,21 @@ const get: CommandHandler = (call) => {
   const ns = key && nsOf(call);
   if (!key || !ns) return;
   try {
-    // Fast path: a value below bulkInlineBytesMax is read straight into the reply.
+    // Fast path: the value is read straight into the reply.
     const slot = ns.findNow(key);
     if (slot < 0) return call.out.nil();
-    const length = ns.store.slots.payloadBytes[slot] as number;
-    if (length < bulkInlineBytesMax) {
-      const target = call.out.bulkReserve(length);
-      try {
-        ns.store.readPayloadInto(slot, target);
-        return;
-      } catch (error) {
-        call.out.unreserve();
-        throw error;
-      }
+    const target = call.out.bulkReserve(ns.store.slots.payloadBytes[slot] as number);
+    try {
+      ns.store.readPayloadInto(slot, target);
+      return;
+    } catch (error) {
+      call.out.unreserve();
+      throw error;
     }
   } catch (error) {
     if (!(error instanceof MissingDataError)) return replyError(call.out, error);
   }
-  // Big values, and a closed data file to restore first.
+  // A closed data file to restore first.
   return read(
     call,
     ns,

@@ -1,8 +1,11 @@
+import { acquireBuffer, releaseBuffer } from "./buffer-pool.ts";
+
 /**
  * RESP reply encoder. Replies are written straight into pooled 64 KiB output chunks (no piece
  * per reply, no merge copy, no fresh memory to fault in); values of `bulkInlineBytesMax` or
  * more are sent as their own pieces, framed in place when they were read with room around
- * them. After the socket has written a batch, its chunks go back to the pool (`release`).
+ * them. After the socket has written a batch, its chunks go back to the pool (`release`,
+ * `buffer-pool.ts`).
  */
 
 /** Values this big are sent as their own piece instead of being copied into a chunk. */
@@ -10,9 +13,6 @@ export const bulkInlineBytesMax = 64 * 1024;
 /** Spare bytes a value needs around it to be framed in place (`$8388608\r\n` … `\r\n`). */
 export const bulkFrameRoomBytes = 16;
 const chunkBytes = 64 * 1024;
-/** Output chunks kept for reuse (16 MiB). */
-const pooledChunksMax = 256;
-const pool: Buffer[] = [];
 
 /** Views known to own `bulkFrameRoomBytes` spare bytes on each side (see `markFramable`). */
 const framable = new WeakSet<Uint8Array>();
@@ -55,12 +55,11 @@ export class ReplyWriter {
   private used = 0;
   private sealed = 0;
   private undoAt = -1;
+  private undoPart: Uint8Array | null = null;
 
   /** Hand chunks back to the pool (their pieces were written or dropped). */
   static release(chunks: Buffer[]): void {
-    for (const chunk of chunks) {
-      if (pool.length < pooledChunksMax && chunk.length === chunkBytes) pool.push(chunk);
-    }
+    for (const chunk of chunks) releaseBuffer(chunk);
   }
 
   /** The current chunk with at least `needed` free bytes. */
@@ -68,10 +67,7 @@ export class ReplyWriter {
     const chunk = this.chunk;
     if (chunk !== null && this.used + needed <= chunk.length) return chunk;
     this.seal();
-    const fresh =
-      needed > chunkBytes
-        ? Buffer.allocUnsafe(needed)
-        : (pool.pop() ?? Buffer.allocUnsafe(chunkBytes));
+    const fresh = acquireBuffer(Math.max(needed, chunkBytes));
     this.chunk = fresh;
     this.chunks.push(fresh);
     this.used = 0;
@@ -130,10 +126,25 @@ export class ReplyWriter {
   }
 
   /**
-   * Reserve a framed bulk of `length` (< bulkInlineBytesMax) in the output and return the view
-   * to fill; `unreserve()` takes it back if filling fails (before anything else is written).
+   * Reserve a framed bulk of `length` in the output and return the view to fill (in a chunk,
+   * or for `bulkInlineBytesMax` and more in a pooled buffer of its own); `unreserve()` takes it
+   * back if filling fails (before anything else is written).
    */
   bulkReserve(length: number): Uint8Array {
+    this.undoPart = null;
+    if (length >= bulkInlineBytesMax) {
+      const own = acquireBuffer(length + bulkFrameRoomBytes);
+      const at = writeHeader(own, 0, 0x24, length);
+      own[at + length] = 0x0d;
+      own[at + length + 1] = 0x0a;
+      const framed = own.subarray(0, at + length + 2);
+      this.seal();
+      this.parts.push(framed);
+      this.chunks.push(own);
+      this.bytes += framed.length;
+      this.undoPart = framed;
+      return own.subarray(at, at + length);
+    }
     const chunk = this.room(length + bulkFrameRoomBytes);
     const start = this.used;
     const at = writeHeader(chunk, start, 0x24, length);
@@ -146,6 +157,13 @@ export class ReplyWriter {
   }
 
   unreserve(): void {
+    if (this.undoPart !== null) {
+      this.parts.pop();
+      releaseBuffer(this.chunks.pop() as Buffer);
+      this.bytes -= this.undoPart.length;
+      this.undoPart = null;
+      return;
+    }
     if (this.undoAt < 0) return;
     this.bytes -= this.used - this.undoAt;
     this.used = this.undoAt;
@@ -201,6 +219,7 @@ export class ReplyWriter {
     this.sealed = 0;
     this.bytes = 0;
     this.undoAt = -1;
+    this.undoPart = null;
     return batch;
   }
 

@@ -4,6 +4,7 @@
  * split across chunks is copied once into a buffer of its announced size. Replies: see
  * `reply-writer.ts`.
  */
+import { acquireBuffer } from "./buffer-pool.ts";
 import { requestArgumentsMax, valueBytesMax } from "./limits.ts";
 
 /** Lines (`*<n>` / `$<n>`) longer than this are malformed. */
@@ -13,6 +14,9 @@ const headerLineBytesMax = 32;
  * SET of an 8 MiB value, or an MGET of 1023 keys of 255 bytes).
  */
 export const requestBytesMax = valueBytesMax + 1024 * 1024;
+
+/** Split bulks this big are assembled in pooled buffers (`buffer-pool.ts`). */
+const pooledBulkBytesMin = 32 * 1024;
 
 export const malformedArray = "Malformed request, array expected";
 export const malformedBulk = "Malformed request, bulk string expected";
@@ -133,7 +137,8 @@ export class RespParser {
         this.state = "bulkEnd";
         return at + length;
       }
-      this.bulk = Buffer.allocUnsafe(length);
+      // Big bulks come from the pool (the server gives SET values back once written).
+      this.bulk = length >= pooledBulkBytesMin ? acquireBuffer(length) : Buffer.allocUnsafe(length);
       this.bulkFilled = 0;
     }
     const missing = this.bulk.length - this.bulkFilled;

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
+import { releaseBuffer } from "./buffer-pool.ts";
 import type { CommandCall } from "./command-helpers.ts";
 import { commandTable } from "./commands.ts";
 import type { Engine } from "./engine.ts";
@@ -53,6 +54,7 @@ export class ZdbServer {
       watchers: new Set(),
       pendingStores: new Set(),
       pendingBytes: 0,
+      turnBuffers: [],
       scheduledReplies: new Set(),
     };
   }
@@ -145,6 +147,9 @@ function flushStores(context: ServerContext): boolean {
   }
   context.pendingStores.clear();
   context.pendingBytes = 0;
+  // Written (or dropped with a failed write): nothing reads these values any more.
+  for (const buffer of context.turnBuffers) releaseBuffer(buffer);
+  context.turnBuffers.length = 0;
   return ok;
 }
 
@@ -245,7 +250,10 @@ class Connection {
       return undefined;
     }
     if (name !== "WAIT") this.notifyWatchers(name);
-    return result instanceof Promise ? result : undefined;
+    if (result instanceof Promise) return result;
+    // A SET value is only referenced by the store's pending appends, written this turn.
+    if (name === "SET" && args.length >= 3) this.context.turnBuffers.push(args[2] as Uint8Array);
+    return undefined;
   }
 
   private notifyWatchers(command: string): void {
