@@ -12,7 +12,8 @@ import { acquireBuffer, releaseBuffer } from "./buffer-pool.ts";
 export const bulkInlineBytesMax = 64 * 1024;
 /** Spare bytes a value needs around it to be framed in place (`$8388608\r\n` … `\r\n`). */
 export const bulkFrameRoomBytes = 16;
-const chunkBytes = 64 * 1024;
+/** A pipelined batch of replies (16 x 4 KiB GETs and more) fits one chunk: one socket write. */
+const chunkBytes = 128 * 1024;
 
 /** Views known to own `bulkFrameRoomBytes` spare bytes on each side (see `markFramable`). */
 const framable = new WeakSet<Uint8Array>();
@@ -62,15 +63,19 @@ export class ReplyWriter {
     for (const chunk of chunks) releaseBuffer(chunk);
   }
 
-  /** The current chunk with at least `needed` free bytes. */
+  /**
+   * The current chunk with at least `needed` free bytes. A full chunk's unsealed bytes move to
+   * the next one, so the replies of one batch stay contiguous (one socket write).
+   */
   private room(needed: number): Buffer {
     const chunk = this.chunk;
     if (chunk !== null && this.used + needed <= chunk.length) return chunk;
-    this.seal();
-    const fresh = acquireBuffer(Math.max(needed, chunkBytes));
+    const carried = chunk === null ? 0 : this.used - this.sealed;
+    const fresh = acquireBuffer(Math.max(needed + carried, chunkBytes));
+    if (chunk !== null && carried > 0) fresh.set(chunk.subarray(this.sealed, this.used));
     this.chunk = fresh;
     this.chunks.push(fresh);
-    this.used = 0;
+    this.used = carried;
     this.sealed = 0;
     return fresh;
   }

@@ -305,6 +305,7 @@ class Connection {
     for (const part of parts) ok = this.socket.write(part) && ok;
     // The chunks are reused once the socket holds nothing more (never, if it fails: GC'd).
     for (const chunk of chunks) this.written.push(chunk);
+    this.releaseWritten();
     if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
   }
 
