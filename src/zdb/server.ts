@@ -17,8 +17,12 @@ import { type ServerContext, Session } from "./server-session.ts";
 const queuedRequestsMax = 256;
 /** Reply bytes pending on a socket before its reads are paused. */
 const pendingReplyBytesMax = 16 * 1024 * 1024;
-/** Buffered SET bytes past which replies (and the stores) are flushed at once. */
-const deferBytesMax = 64 * 1024;
+/**
+ * Buffered SET bytes past which replies (and the stores) are flushed at once. Below it, the
+ * values of a turn share one pwritev and each client one reply write (pipelined 128 KiB SETs:
+ * ~1.6x the throughput of flushing at 64 KiB).
+ */
+const deferBytesMax = 1024 * 1024;
 /** Replies of one client past this size are written at once instead of at the end of the turn. */
 const outputBytesMax = 256 * 1024;
 
@@ -271,7 +275,7 @@ class Connection {
    */
   private flush(): void {
     if (this.out.bytes === 0) return;
-    // Big writes gain nothing from waiting for the end of the turn.
+    // Past deferBytesMax, waiting for the end of the turn only holds memory.
     if (this.context.pendingBytes >= deferBytesMax) {
       this.flushNow();
       return;
