@@ -5,6 +5,10 @@
  * current, append-only file is held; nothing in it is ever rewritten in place.
  */
 import { assert } from "../base/assert.ts";
+import { tailsMax } from "./limits.ts";
+
+/** Rings allocated across all namespaces of the process (bounded by `tailsMax`). */
+let ringsAllocated = 0;
 
 export class DataTail {
   private ring: Uint8Array | null = null;
@@ -27,6 +31,7 @@ export class DataTail {
 
   /** Drop the memory (the namespace is closed). */
   release(): void {
+    if (this.ring !== null) ringsAllocated--;
     this.ring = null;
     this.reset(0);
   }
@@ -41,7 +46,15 @@ export class DataTail {
       if (total > this.entryBytesMax) return;
       this.start = offset;
     }
-    this.ring ??= new Uint8Array(this.bytesMax);
+    if (this.ring === null) {
+      // Past the process-wide budget this namespace simply reads from its file.
+      if (ringsAllocated >= tailsMax) {
+        this.reset(end);
+        return;
+      }
+      this.ring = new Uint8Array(this.bytesMax);
+      ringsAllocated++;
+    }
     this.copyIn(offset, header);
     this.copyIn(offset + header.length, key);
     this.copyIn(offset + header.length + key.length, value);

@@ -25,3 +25,5 @@ export const hookRunsRemembered = 64;
  */
 export const tailBytesMax = 4 * 1024 * 1024;
 export const tailEntryBytesMax = 64 * 1024;
+/** Namespaces with a tail at once, process-wide (the first ones written get one): 64 MiB. */
+export const tailsMax = 16;

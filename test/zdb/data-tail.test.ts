@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { DataTail } from "../../src/zdb/data-tail.ts";
+import { tailsMax } from "../../src/zdb/limits.ts";
 
 /** Random appends against a plain "file"; every read the tail accepts must match the file. */
 test("the tail serves exactly the file's bytes, across wraps, big entries and restarts", () => {
@@ -51,4 +52,23 @@ test("the tail serves exactly the file's bytes, across wraps, big entries and re
   expect(tail.readInto(new Uint8Array(1), 0)).toBe(false);
   expect(served).toBeGreaterThan(1000);
   expect(refused).toBeGreaterThan(100);
+});
+
+test("at most tailsMax rings exist at once; a released one frees its place", () => {
+  const tails = Array.from({ length: tailsMax + 1 }, () => new DataTail(64, 32));
+  const value = new Uint8Array([1, 2, 3]);
+  for (const tail of tails) {
+    tail.reset(0);
+    tail.appendEntry(0, new Uint8Array(2), new Uint8Array(0), value);
+  }
+  const served = tails.map((tail) => tail.readInto(new Uint8Array(3), 2));
+  expect(served.filter(Boolean).length).toBe(tailsMax);
+  expect(served[tailsMax]).toBe(false);
+  (tails[0] as DataTail).release();
+  const last = tails[tailsMax] as DataTail;
+  last.appendEntry(5, new Uint8Array(2), new Uint8Array(0), value);
+  const back = new Uint8Array(3);
+  expect(last.readInto(back, 7)).toBe(true);
+  expect(back).toEqual(value);
+  for (const tail of tails) tail.release();
 });
