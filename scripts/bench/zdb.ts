@@ -3,7 +3,10 @@
  * same run: SET and GET, 50 clients, 4 KiB and 128 KiB values, with and without `-P 16`.
  * Also: start-up time and RSS of a namespace with 1,000,000 user-mode keys.
  *
- *   npx bun scripts/bench/zdb.ts [--quick] [--json]
+ *   npx bun scripts/bench/zdb.ts [--quick] [--json] [--only <text>] [--rounds <n>]
+ *
+ * `--only` keeps the cases whose name contains the text (and skips the 1M-key start-up part);
+ * `--rounds` overrides how many alternating runs per case count (best of them is kept).
  *
  * Ratios are qss / redis-server (higher is better). Targets (issue 3): 4 KiB ops/s >= 0.5,
  * 128 KiB MB/s >= 0.8, RSS with 1M keys <= 200 MB.
@@ -12,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openEngine } from "../../src/zdb/engine.ts";
+import { type BenchRow, printRows } from "./report.ts";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
@@ -19,7 +23,13 @@ const repoRoot = new URL("../../", import.meta.url).pathname;
 const clients = 50;
 /** Each case runs this many times, alternating servers; the best run of each counts (the
  * machine is shared, so the best run is the least disturbed one). */
-const rounds = quick ? 1 : 3;
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+const only = option("--only");
+const rounds = Number(option("--rounds") ?? (quick ? 1 : 3));
+const rows: BenchRow[] = [];
 
 interface Case {
   name: string;
@@ -45,7 +55,7 @@ function cases(): Case[] {
       }
     }
   }
-  return list;
+  return only === undefined ? list : list.filter((c) => c.name.includes(only));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -162,30 +172,19 @@ function report(row: {
   unit: string;
   qss: number;
   comparator: number;
-  target: number | null;
+  target: number;
 }): void {
   const ratio = row.comparator > 0 ? row.qss / row.comparator : 0;
-  if (json) {
-    console.log(
-      JSON.stringify({
-        bench: "zdb",
-        case: row.case,
-        unit: row.unit,
-        qss: Math.round(row.qss * 100) / 100,
-        comparator: Math.round(row.comparator * 100) / 100,
-        ref: "redis-server",
-        ratio: Math.round(ratio * 1000) / 1000,
-        target: row.target,
-      }),
-    );
-    return;
-  }
-  const target = row.target === null ? "" : `  (target >= ${row.target})`;
-  console.log(
-    `${row.case.padEnd(24)} qss ${row.qss.toFixed(1).padStart(10)} ${row.unit}  redis ${row.comparator
-      .toFixed(1)
-      .padStart(10)}  ratio ${ratio.toFixed(2)}${target}`,
-  );
+  rows.push({
+    bench: "zdb",
+    case: row.case,
+    unit: row.unit,
+    qss: Math.round(row.qss * 100) / 100,
+    comparator: Math.round(row.comparator * 100) / 100,
+    ref: "redis-server",
+    ratio: Math.round(ratio * 1000) / 1000,
+    target: row.target,
+  });
 }
 
 async function throughput(): Promise<void> {
@@ -249,36 +248,26 @@ async function startup(): Promise<void> {
     await child.exited;
     if (result.entries !== keys) throw new Error(`reopened ${result.entries} of ${keys} keys`);
     const label = `${keys / 1000}k user keys`;
-    if (json) {
-      console.log(
-        JSON.stringify({
-          bench: "zdb",
-          case: `open ${label}`,
-          unit: "ms",
-          qss: Math.round(result.openMs),
-          comparator: 3000,
-          ref: "target 3 s",
-          ratio: Math.round((3000 / result.openMs) * 100) / 100,
-          target: 1,
-        }),
-      );
-      console.log(
-        JSON.stringify({
-          bench: "zdb",
-          case: `rss ${label}`,
-          unit: "MB",
-          qss: Math.round(result.rssBytes / 1e6),
-          comparator: 200,
-          ref: "target 200 MB",
-          ratio: Math.round((200e6 / result.rssBytes) * 100) / 100,
-          target: 1,
-        }),
-      );
-    } else {
-      console.log(
-        `open ${label}: ${result.openMs.toFixed(0)} ms (target < 3000), RSS ${(result.rssBytes / 1e6).toFixed(0)} MB (target <= 200)`,
-      );
-    }
+    rows.push({
+      bench: "zdb",
+      case: `open ${label}`,
+      unit: "ms",
+      qss: Math.round(result.openMs),
+      comparator: 3000,
+      ref: "target 3 s",
+      ratio: Math.round((3000 / result.openMs) * 100) / 100,
+      target: 1,
+    });
+    rows.push({
+      bench: "zdb",
+      case: `rss ${label}`,
+      unit: "MB",
+      qss: Math.round(result.rssBytes / 1e6),
+      comparator: 200,
+      ref: "target 200 MB",
+      ratio: Math.round((200e6 / result.rssBytes) * 100) / 100,
+      target: 1,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -289,4 +278,5 @@ if (!json)
     `zdb benchmark${quick ? " (quick)" : ""}: qss zdb vs redis-server, redis-benchmark -c ${clients}`,
   );
 await throughput();
-await startup();
+if (only === undefined) await startup();
+printRows(rows, json);

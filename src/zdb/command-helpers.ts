@@ -3,7 +3,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { isQssError } from "../base/errors.ts";
-import type { ReplyWriter } from "./resp.ts";
+import type { ReplyWriter } from "./reply-writer.ts";
 import type { ServerContext, Session } from "./server-session.ts";
 
 export interface CommandCall {

@@ -12,7 +12,7 @@ import type { EngineNamespace } from "./engine-namespace.ts";
 import { MissingDataError } from "./errors.ts";
 import { keyBytesMax } from "./limits.ts";
 import { parseUnsigned } from "./parse.ts";
-import { bulkFrameRoomBytes, markFramable } from "./resp.ts";
+import { bulkFrameRoomBytes, markFramable } from "./reply-writer.ts";
 import { encodeScanCursor } from "./store-io.ts";
 
 /** The session's namespace (always set: NSDEL refuses the namespace a client is using). */
@@ -58,12 +58,20 @@ function read<T>(
   }
 }
 
-function afterWrite(call: CommandCall, ns: EngineNamespace): undefined | Promise<void> {
-  if (!call.context.engine.options.sync) return undefined;
-  return ns.durable().catch(() => {
-    call.out.parts.length = 0;
-    call.out.error("Cannot write data right now");
-  });
+/**
+ * Reply to a write. Under `--sync` the reply is written only once the write is durable, and a
+ * failed fsync answers an error instead: one reply per request, never an early OK.
+ */
+function replyAfterWrite(
+  call: CommandCall,
+  ns: EngineNamespace,
+  reply: () => void,
+): undefined | Promise<void> {
+  if (!call.context.engine.options.sync) {
+    reply();
+    return undefined;
+  }
+  return ns.durable().then(reply, () => call.out.error("Cannot write data right now"));
 }
 
 const set: CommandHandler = (call) => {
@@ -79,20 +87,37 @@ const set: CommandHandler = (call) => {
     ? parseUnsigned(Buffer.from(call.args[3]).toString(), 0xffffffff)
     : undefined;
   if (ts === null) return call.out.error("Invalid timestamp");
+  let stored: Uint8Array | null;
   try {
-    call.out.bulk(ns.setNow(key, call.args[2] as Uint8Array, ts, true));
+    stored = ns.setNow(key, call.args[2] as Uint8Array, ts, true);
     call.context.pendingStores.add(ns.store);
     call.context.pendingBytes += (call.args[2] as Uint8Array).length;
   } catch (error) {
     return replyError(call.out, error);
   }
-  return afterWrite(call, ns);
+  return replyAfterWrite(call, ns, () => call.out.bulk(stored));
 };
 
 const get: CommandHandler = (call) => {
   const key = keyArgument(call);
   const ns = key && nsOf(call);
   if (!key || !ns) return;
+  try {
+    // Fast path: the value is read straight into the reply.
+    const slot = ns.findNow(key);
+    if (slot < 0) return call.out.nil();
+    const target = call.out.bulkReserve(ns.store.slots.payloadBytes[slot] as number);
+    try {
+      ns.store.readPayloadInto(slot, target);
+      return;
+    } catch (error) {
+      call.out.unreserve();
+      throw error;
+    }
+  } catch (error) {
+    if (!(error instanceof MissingDataError)) return replyError(call.out, error);
+  }
+  // A closed data file to restore first.
   return read(
     call,
     ns,
@@ -128,11 +153,10 @@ const del: CommandHandler = (call) => {
   if (!ns) return;
   try {
     if (!ns.delNow(key)) return call.out.error("Key not found");
-    call.out.simple("OK");
   } catch (error) {
     return replyError(call.out, error);
   }
-  return afterWrite(call, ns);
+  return replyAfterWrite(call, ns, () => call.out.simple("OK"));
 };
 
 const exists: CommandHandler = (call) => {

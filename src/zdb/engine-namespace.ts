@@ -58,6 +58,13 @@ export class EngineNamespace implements ZdbNamespace {
     if (key.length > keyBytesMax) throw zdbError("LIMIT", replyText.keyTooLarge);
   }
 
+  /** The slot of a live key, or -1 (server fast path: `store.readPayloadInto` reads it). */
+  findNow(key: Uint8Array): number {
+    this.checkReadable();
+    this.checkKey(key);
+    return this.store.find(key);
+  }
+
   /** `room`: spare bytes around the returned view (see `Store.readPayload`). */
   getNow(key: Uint8Array, room = 0): Uint8Array | null {
     this.checkReadable();

@@ -24,3 +24,12 @@ export const waitTimeoutMsDefault = 5000;
 export const hookRunMsMaxDefault = 120_000;
 /** Hook runs remembered for the HOOKS command. */
 export const hookRunsRemembered = 64;
+/**
+ * Write-through copy of the current data file's tail kept in memory per written namespace
+ * (`data-tail.ts`): recent values are read back without a pread. Entries larger than
+ * `tailEntryBytesMax` are not copied (a pread of them costs little next to their size).
+ */
+export const tailBytesMax = 4 * 1024 * 1024;
+export const tailEntryBytesMax = 64 * 1024;
+/** Namespaces with a tail at once, process-wide (the first ones written get one): 64 MiB. */
+export const tailsMax = 16;

@@ -1,8 +1,10 @@
 /**
  * Incremental, bounded RESP2 request parser (arrays of bulk strings only) and reply encoders.
  * A bulk that arrives whole in one chunk is returned as a view of that chunk (no copy); one
- * split across chunks is copied once into a buffer of its announced size.
+ * split across chunks is copied once into a buffer of its announced size. Replies: see
+ * `reply-writer.ts`.
  */
+import { acquireBuffer } from "./buffer-pool.ts";
 import { requestArgumentsMax, valueBytesMax } from "./limits.ts";
 
 /** Lines (`*<n>` / `$<n>`) longer than this are malformed. */
@@ -12,6 +14,9 @@ const headerLineBytesMax = 32;
  * SET of an 8 MiB value, or an MGET of 1023 keys of 255 bytes).
  */
 export const requestBytesMax = valueBytesMax + 1024 * 1024;
+
+/** Split bulks this big are assembled in pooled buffers (`buffer-pool.ts`). */
+const pooledBulkBytesMin = 32 * 1024;
 
 export const malformedArray = "Malformed request, array expected";
 export const malformedBulk = "Malformed request, bulk string expected";
@@ -25,7 +30,12 @@ type State = "array" | "bulkHeader" | "bulkBody" | "bulkEnd";
 
 export class RespParser {
   private state: State = "array";
-  private line: number[] = [];
+  /** The `*n` / `$n` line being read: bytes so far, and its number parsed on the fly. */
+  private lineBytes = 0;
+  private lineDigits = 0;
+  private lineValue = 0;
+  private lineNegative = false;
+  private lineEnding = false;
   private argc = 0;
   private args: Uint8Array[] = [];
   private bulk: Buffer | null = null;
@@ -61,29 +71,42 @@ export class RespParser {
     return Number.MAX_SAFE_INTEGER;
   }
 
-  /** Accumulate a `*n` or `$n` line; returns the next position. */
+  /** Read a `*n` or `$n` line (`-?\d{1,20}\r\n` after the type byte); returns the next position. */
   private readHeader(chunk: Uint8Array, start: number, out: ParsedItem[]): number {
     const expected = this.state === "array" ? 0x2a : 0x24;
     let at = start;
     while (at < chunk.length) {
       const byte = chunk[at++] as number;
-      if (this.line.length === 0 && byte !== expected) {
-        return this.fail(out, expected === 0x2a ? malformedArray : malformedBulk);
+      if (this.lineBytes === 0) {
+        if (byte !== expected)
+          return this.fail(out, expected === 0x2a ? malformedArray : malformedBulk);
+        this.lineBytes = 1;
+        continue;
       }
       if (byte === 0x0a) return this.headerDone(out, at);
-      if (this.line.length >= headerLineBytesMax) return this.fail(out, malformedArray);
-      this.line.push(byte);
+      if (this.lineBytes >= headerLineBytesMax || this.lineEnding) {
+        return this.fail(out, malformedArray);
+      }
+      this.lineBytes++;
+      if (byte === 0x0d) this.lineEnding = true;
+      else if (byte === 0x2d && this.lineBytes === 2) this.lineNegative = true;
+      else if (byte >= 0x30 && byte <= 0x39 && this.lineDigits < 20) {
+        this.lineValue = this.lineValue * 10 + (byte - 0x30);
+        this.lineDigits++;
+      } else return this.fail(out, malformedArray);
     }
     return at;
   }
 
   private headerDone(out: ParsedItem[], at: number): number {
-    const line = this.line;
-    this.line = [];
-    if (line[line.length - 1] !== 0x0d) return this.fail(out, malformedArray);
-    const text = String.fromCharCode(...line.slice(1, -1));
-    if (!/^-?\d{1,20}$/.test(text)) return this.fail(out, malformedArray);
-    const value = Number(text);
+    const complete = this.lineEnding && this.lineDigits > 0;
+    const value = this.lineNegative ? -this.lineValue : this.lineValue;
+    this.lineBytes = 0;
+    this.lineDigits = 0;
+    this.lineValue = 0;
+    this.lineNegative = false;
+    this.lineEnding = false;
+    if (!complete) return this.fail(out, malformedArray);
     if (this.state === "array") {
       if (value <= 0) return at;
       if (value > this.argumentsMax) return this.fail(out, "Too many arguments");
@@ -114,7 +137,8 @@ export class RespParser {
         this.state = "bulkEnd";
         return at + length;
       }
-      this.bulk = Buffer.allocUnsafe(length);
+      // Big bulks come from the pool (the server gives SET values back once written).
+      this.bulk = length >= pooledBulkBytesMin ? acquireBuffer(length) : Buffer.allocUnsafe(length);
       this.bulkFilled = 0;
     }
     const missing = this.bulk.length - this.bulkFilled;
@@ -147,91 +171,5 @@ export class RespParser {
       this.state = "bulkHeader";
     }
     return at;
-  }
-}
-
-const crlf = Buffer.from("\r\n");
-/** Spare bytes a value needs around it to be framed in place (`$8388608\r\n` … `\r\n`). */
-export const bulkFrameRoomBytes = 16;
-/** Views known to own `bulkFrameRoomBytes` spare bytes on each side (see `markFramable`). */
-const framable = new WeakSet<Uint8Array>();
-
-/** Declare that `view` was allocated with `bulkFrameRoomBytes` of its own on each side. */
-export function markFramable(view: Uint8Array): void {
-  framable.add(view);
-}
-
-/** Reply builder: collects encoded pieces for one write. */
-export class ReplyWriter {
-  parts: Uint8Array[] = [];
-  bytes = 0;
-
-  private push(part: Uint8Array): void {
-    this.parts.push(part);
-    this.bytes += part.length;
-  }
-
-  simple(text: string): void {
-    this.push(Buffer.from(`+${text}\r\n`));
-  }
-
-  error(text: string): void {
-    this.push(Buffer.from(`-${text.replace(/[\r\n]/g, " ")}\r\n`));
-  }
-
-  integer(value: number): void {
-    this.push(Buffer.from(`:${value}\r\n`));
-  }
-
-  nil(): void {
-    this.push(Buffer.from("$-1\r\n"));
-  }
-
-  bulk(value: Uint8Array | string | null): void {
-    if (value === null) {
-      this.nil();
-      return;
-    }
-    const bytes = typeof value === "string" ? Buffer.from(value) : value;
-    if (bytes.length < 1024) {
-      const out = Buffer.allocUnsafe(bytes.length + 16);
-      let at = out.write(`$${bytes.length}\r\n`, 0, "latin1");
-      out.set(bytes, at);
-      at += bytes.length;
-      out[at++] = 0x0d;
-      out[at++] = 0x0a;
-      this.push(out.subarray(0, at));
-      return;
-    }
-    const header = `$${bytes.length}\r\n`;
-    const before = bytes.byteOffset;
-    const after = bytes.buffer.byteLength - before - bytes.length;
-    if (framable.has(bytes) && before >= header.length && after >= 2) {
-      // Framed in place: the value was read with spare room around it (no copy).
-      const framed = Buffer.from(
-        bytes.buffer,
-        before - header.length,
-        header.length + bytes.length + 2,
-      );
-      framed.write(header, 0, "latin1");
-      framed[framed.length - 2] = 0x0d;
-      framed[framed.length - 1] = 0x0a;
-      this.push(framed);
-      return;
-    }
-    this.push(Buffer.from(header));
-    this.push(bytes);
-    this.push(crlf);
-  }
-
-  arrayHeader(count: number): void {
-    this.push(Buffer.from(`*${count}\r\n`));
-  }
-
-  take(): Uint8Array[] {
-    const parts = this.parts;
-    this.parts = [];
-    this.bytes = 0;
-    return parts;
   }
 }

@@ -32,6 +32,8 @@ export interface ServerContext {
   pendingStores: Set<Store>;
   /** Value bytes buffered in `pendingStores` this turn. */
   pendingBytes: number;
+  /** Pooled SET values of this turn, released once the stores are written. */
+  turnBuffers: Uint8Array[];
   /** Connections whose replies go out at the end of this turn. */
   scheduledReplies: Set<{ writeOut(): void; abort(): void }>;
 }

@@ -5,10 +5,12 @@
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
+import { releaseBuffer } from "./buffer-pool.ts";
 import type { CommandCall } from "./command-helpers.ts";
 import { commandTable } from "./commands.ts";
 import type { Engine } from "./engine.ts";
-import { type ParsedItem, ReplyWriter, RespParser } from "./resp.ts";
+import { ReplyWriter } from "./reply-writer.ts";
+import { type ParsedItem, RespParser } from "./resp.ts";
 import { type ServerContext, Session } from "./server-session.ts";
 
 /** Parsed requests queued per client before its socket is paused. */
@@ -17,12 +19,14 @@ const queuedRequestsMax = 256;
 const pendingReplyBytesMax = 16 * 1024 * 1024;
 /** Connections accepted per listening socket; more are refused. */
 const connectionsMax = 10_000;
-/** Buffered SET bytes past which replies (and the stores) are flushed at once. */
-const deferBytesMax = 64 * 1024;
-/** Reply pieces are merged (copied) into writes of up to this size: fewer socket writes. */
-const mergeBytesMax = 256 * 1024;
-/** Pieces this big are written as they are (a copy would cost more than the extra write). */
-const soloBytesMin = 64 * 1024;
+/**
+ * Buffered SET bytes past which replies (and the stores) are flushed at once. Below it, the
+ * values of a turn share one pwritev and each client one reply write (pipelined 128 KiB SETs:
+ * ~1.6x the throughput of flushing at 64 KiB).
+ */
+const deferBytesMax = 1024 * 1024;
+/** Replies of one client past this size are written at once instead of at the end of the turn. */
+const outputBytesMax = 256 * 1024;
 
 export interface ServerOptions {
   engine: Engine;
@@ -56,6 +60,7 @@ export class ZdbServer {
       watchers: new Set(),
       pendingStores: new Set(),
       pendingBytes: 0,
+      turnBuffers: [],
       scheduledReplies: new Set(),
     };
   }
@@ -132,15 +137,17 @@ function removeStaleSocket(path: string): void {
   fs.rmSync(path, { force: true });
 }
 
-/** Copy parts into one buffer (cheaper than Buffer.concat here). */
-function merge(parts: Uint8Array[], total: number): Buffer {
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
+/** Longer first arguments name no command. */
+const commandNameBytesMax = 32;
+/** Command names are ASCII, matched case-insensitively (no Buffer or toUpperCase per call). */
+function commandName(bytes: Uint8Array): string {
+  if (bytes.length > commandNameBytesMax) return "";
+  let name = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    name += String.fromCharCode(byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : byte);
   }
-  return out;
+  return name;
 }
 
 /**
@@ -159,6 +166,9 @@ function flushStores(context: ServerContext): boolean {
   }
   context.pendingStores.clear();
   context.pendingBytes = 0;
+  // Written (or dropped with a failed write): nothing reads these values any more.
+  for (const buffer of context.turnBuffers) releaseBuffer(buffer);
+  context.turnBuffers.length = 0;
   return ok;
 }
 
@@ -177,6 +187,8 @@ class Connection {
   private readonly queue: ParsedItem[] = [];
   private readonly out = new ReplyWriter();
   private busy = false;
+  /** Output chunks handed to the socket, not yet known to be written. */
+  private written: Buffer[] = [];
   closed = false;
 
   constructor(
@@ -193,6 +205,7 @@ class Connection {
   }
 
   onDrain(): void {
+    this.releaseWritten();
     if (this.busy) return;
     if (this.queue.length > 0) this.drain();
     else this.socket.resume();
@@ -202,7 +215,7 @@ class Connection {
     while (this.queue.length > 0 && !this.closed) {
       // A client that does not read its replies stops being served until they drain.
       if (this.socket.writableLength + this.out.bytes > pendingReplyBytesMax) {
-        this.flush();
+        this.flushNow();
         this.socket.pause();
         return;
       }
@@ -217,23 +230,17 @@ class Connection {
         }
         continue;
       }
-      const mark = this.out.parts.length;
-      const markBytes = this.out.bytes;
       const pending = this.execute(item.args);
       if (pending) {
-        // Hold this command's early reply (SET under --sync) until its promise settles.
         this.busy = true;
-        const held = this.out.parts.splice(mark);
-        const heldBytes = this.out.bytes - markBytes;
-        this.out.bytes = markBytes;
-        if (markBytes > 0) this.flushNow();
+        this.flush();
         pending.then(
-          () => this.resumeAfter(held, heldBytes),
-          () => this.resumeAfter(held, heldBytes),
+          () => this.resumeAfter(),
+          () => this.resumeAfter(),
         );
         return;
       }
-      if (this.out.bytes >= mergeBytesMax) this.flushNow();
+      if (this.out.bytes >= outputBytesMax) this.flushNow();
     }
     this.flush();
     if (
@@ -244,22 +251,15 @@ class Connection {
     }
   }
 
-  private resumeAfter(held: Uint8Array[], heldBytes: number): void {
+  private resumeAfter(): void {
     this.busy = false;
-    // A handler that wrote after settling replaced its early reply (a failed fsync's error).
-    if (this.out.bytes === 0) {
-      this.out.parts.push(...held);
-      this.out.bytes += heldBytes;
-    }
     this.flush();
     this.drain();
   }
 
   private execute(args: Uint8Array[]): Promise<void> | undefined {
     const stats = this.context.stats;
-    const name = Buffer.from(args[0] as Uint8Array)
-      .toString("latin1")
-      .toUpperCase();
+    const name = commandName(args[0] as Uint8Array);
     const handler = commandTable[name];
     stats.commandsExecuted++;
     if (!handler) {
@@ -277,7 +277,10 @@ class Connection {
       return undefined;
     }
     if (name !== "WAIT") this.notifyWatchers(name);
-    return result instanceof Promise ? result : undefined;
+    if (result instanceof Promise) return result;
+    // A SET value is only referenced by the store's pending appends, written this turn.
+    if (name === "SET" && args.length >= 3) this.context.turnBuffers.push(args[2] as Uint8Array);
+    return undefined;
   }
 
   private notifyWatchers(command: string): void {
@@ -289,39 +292,13 @@ class Connection {
     }
   }
 
-  /** Merge small parts into writes of up to mergeBytesMax; big parts go out without a copy. */
-  private writeLarge(parts: Uint8Array[]): boolean {
-    let ok = true;
-    let run: Uint8Array[] = [];
-    let runBytes = 0;
-    const emit = () => {
-      if (runBytes === 0) return;
-      ok =
-        this.socket.write(run.length === 1 ? (run[0] as Uint8Array) : merge(run, runBytes)) && ok;
-      run = [];
-      runBytes = 0;
-    };
-    for (const part of parts) {
-      if (part.length >= soloBytesMin) {
-        emit();
-        ok = this.socket.write(part) && ok;
-        continue;
-      }
-      if (runBytes + part.length > mergeBytesMax) emit();
-      run.push(part);
-      runBytes += part.length;
-    }
-    emit();
-    return ok;
-  }
-
   /**
    * Replies go out at the end of the event-loop turn, after one flush of every store written
    * in it: the SETs of all clients that arrived together share one write per file.
    */
   private flush(): void {
     if (this.out.bytes === 0) return;
-    // Big writes gain nothing from waiting for the end of the turn.
+    // Past deferBytesMax, waiting for the end of the turn only holds memory.
     if (this.context.pendingBytes >= deferBytesMax) {
       this.flushNow();
       return;
@@ -338,23 +315,31 @@ class Connection {
 
   /** Drop the connection without its pending replies (clients see an error, not a false OK). */
   abort(): void {
-    this.out.take();
+    this.out.discard();
     this.queue.length = 0;
     this.socket.destroy();
   }
 
   writeOut(): void {
     if (this.out.bytes === 0 || this.closed) {
-      this.out.take();
+      this.out.discard();
       return;
     }
-    const total = this.out.bytes;
-    const parts = this.out.take();
-    this.context.stats.networkTxBytes += total;
+    this.context.stats.networkTxBytes += this.out.bytes;
+    const { parts, chunks } = this.out.take();
+    this.releaseWritten();
     let ok = true;
-    if (parts.length === 1) ok = this.socket.write(parts[0] as Uint8Array);
-    else if (total <= soloBytesMin) ok = this.socket.write(merge(parts, total));
-    else ok = this.writeLarge(parts);
+    for (const part of parts) ok = this.socket.write(part) && ok;
+    // The chunks are reused once the socket holds nothing more (never, if it fails: GC'd).
+    for (const chunk of chunks) this.written.push(chunk);
+    this.releaseWritten();
     if (!ok || this.socket.writableLength > pendingReplyBytesMax) this.socket.pause();
+  }
+
+  /** Output chunks go back to the pool once the socket has nothing buffered. */
+  releaseWritten(): void {
+    if (this.written.length === 0 || this.socket.writableLength > 0) return;
+    ReplyWriter.release(this.written);
+    this.written = [];
   }
 }

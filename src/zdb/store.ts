@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import { assert } from "../base/assert.ts";
 import { crc32c } from "./crc32c.ts";
+import { DataTail } from "./data-tail.ts";
 import { MissingDataError, replyText, zdbError } from "./errors.ts";
 import {
   allocateBuffer,
@@ -37,6 +38,7 @@ import {
   seqKeyBytes,
 } from "./format.ts";
 import { KeyIndex } from "./key-index.ts";
+import { tailBytesMax, tailEntryBytesMax } from "./limits.ts";
 import type { NamespaceMode } from "./namespace.ts";
 import { replayIndexFiles } from "./replay.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
@@ -101,6 +103,8 @@ export class Store {
   /** Appends not yet handed to the kernel (see `flushPending`). */
   private readonly pendingData = new PendingWrites();
   private readonly pendingIndex = new PendingWrites();
+  /** The current data file's recent appends, in memory (reads skip the pread). */
+  private readonly tail = new DataTail(tailBytesMax, tailEntryBytesMax);
   /** Rotated pairs still being synced before their descriptors close. */
   private readonly closing = new Set<Promise<void>>();
   private readonly closedData: ClosedFileCache;
@@ -138,6 +142,7 @@ export class Store {
     this.dataFd = fs.openSync(dataPath(this.options.dataDir, id), "w+", 0o600);
     writeAt(this.dataFd, [encodeDataHeader(id)], 0);
     this.dataEnd = dataHeaderBytes;
+    this.tail.reset(this.dataEnd);
   }
 
   keyBytesOf(slot: number): number {
@@ -174,18 +179,27 @@ export class Store {
   /**
    * Payload of a slot (throws MissingDataError when its closed data file is gone). With
    * `room`, the returned view has that many spare bytes before and after it in its buffer
-   * (the server frames a RESP bulk around it without copying).
+   * (the server frames a RESP bulk around it without copying). Recent entries of the current
+   * file come from the in-memory tail unless `fromDisk`.
    */
-  readPayload(slot: number, room = 0): Uint8Array {
-    this.flushPending();
-    const s = this.slots;
-    const fd = this.dataFdOf(s.dataId[slot] as number);
-    const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
-    const length = s.payloadBytes[slot] as number;
+  readPayload(slot: number, room = 0, fromDisk = false): Uint8Array {
+    const length = this.slots.payloadBytes[slot] as number;
     const buffer = allocateBuffer(length + 2 * room);
     const payload = buffer.subarray(room, room + length);
-    if (readInto(fd, payload, start) !== length) throw zdbError("IO", replyText.internal);
+    this.readPayloadInto(slot, payload, fromDisk);
     return payload;
+  }
+
+  /** Fill `target` (exactly the payload's length) with a slot's payload. */
+  readPayloadInto(slot: number, target: Uint8Array, fromDisk = false): void {
+    const s = this.slots;
+    const dataId = s.dataId[slot] as number;
+    const start = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
+    assert(target.length === s.payloadBytes[slot], "payload target of the wrong length");
+    if (!fromDisk && dataId === this.currentId && this.tail.readInto(target, start)) return;
+    this.flushPending();
+    const fd = this.dataFdOf(dataId);
+    if (readInto(fd, target, start) !== target.length) throw zdbError("IO", replyText.internal);
   }
 
   get(key: Uint8Array, room = 0): Uint8Array | null {
@@ -198,7 +212,8 @@ export class Store {
     const slot = this.find(key);
     if (slot < 0) return null;
     try {
-      return crc32c(this.readPayload(slot)) === this.slots.crc[slot] ? 1 : 0;
+      // From the file itself: CHECK is about what is on disk, not the in-memory tail.
+      return crc32c(this.readPayload(slot, 0, true)) === this.slots.crc[slot] ? 1 : 0;
     } catch (error) {
       if (error instanceof MissingDataError) throw error;
       return -1;
@@ -248,6 +263,7 @@ export class Store {
     });
     const offset = this.dataEnd;
     this.pendingData.add(offset, header, key, value);
+    this.tail.appendEntry(offset, header, key, value);
     if (this.pendingData.full) this.flushPending();
     this.dataEnd += dataEntryHeaderBytes + key.length + value.length;
     this.lastDataOffset = offset;
@@ -490,6 +506,7 @@ export class Store {
     } catch (error) {
       // Memory now runs ahead of the files: refuse writes until a restart replays them.
       this.failure = String(error);
+      this.tail.reset(this.dataEnd);
       throw error;
     }
   }
@@ -557,6 +574,7 @@ export class Store {
     if (this.indexFd >= 0) fs.closeSync(this.indexFd);
     this.dataFd = -1;
     this.indexFd = -1;
+    this.tail.release();
   }
 
   /** Forget a cached descriptor (a missing-data hook may have replaced the file). */

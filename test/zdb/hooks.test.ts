@@ -11,6 +11,17 @@ let logPath: string;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Non-blocking hooks (jump-data runs once the closed files are synced) land when they land:
+ *  wait for them instead of guessing a delay, so a loaded machine keeps the trace's order. */
+async function waitForHookLines(prefix: string, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  const lines = () =>
+    readFileSync(logPath, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith(prefix)).length;
+  while (lines() < count && Date.now() < deadline) await sleep(20);
+}
+
 beforeAll(() => {
   dir = tempDir("qss-zdb-hooks-");
   logPath = join(dir, "hook.log");
@@ -70,10 +81,12 @@ test("rotation and hook calls match the reference trace; missing-data blocks onl
     await other.call("SELECT", ["n1"]);
     await client.callBuffer("SET", ["", "first"]);
     await client.call("NSJUMP", []);
-    await sleep(200);
+    await waitForHookLines("jump-data", 1);
+    await sleep(50);
     await client.callBuffer("SET", ["", "second"]);
     await client.call("NSJUMP", []);
-    await sleep(200);
+    await waitForHookLines("jump-data", 2);
+    await sleep(50);
     const d0 = join(dir, "hdata", "n1", "d0");
     copyFileSync(d0, join(dir, "backup", "d0"));
     rmSync(d0);
