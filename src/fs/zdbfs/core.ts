@@ -100,6 +100,7 @@ export class FsCore {
 
   /** A block is needed again: it must not be deleted by a pending delete. */
   cancelBlockDelete(ino: number, index: number): void {
+    if (this.blockDeletes.size === 0) return;
     this.blockDeletes.delete(`${ino}:${index}`);
   }
 

@@ -26,6 +26,8 @@ export const inodeReserveCount = 1024;
 /** 0-db limits the layout must respect. */
 export const zdbKeyBytesMax = 255;
 export const zdbValueBytesMax = 8 * 1024 * 1024;
+/** Spare whole-block buffers kept for reuse by new dirty blocks (see block-cache.ts). */
+export const spareBlockBytesMax = 16 * 1024 * 1024;
 /** Parallel requests one flush keeps in flight per namespace. */
 export const flushConcurrencyMax = 16;
 /** Bytes one copy_file_range step moves. */
