@@ -10,6 +10,7 @@ import { MemoryFileSystem } from "../fs/memory/memory-fs.ts";
 import type { FileSystemOperations } from "../fs/operations.ts";
 import { defaultStateDir, openZdbFs } from "../fs/zdbfs/open.ts";
 import { serveFilesystem } from "../fuse/serve.ts";
+import { startMemoryGuard } from "../platform/memory.ts";
 import { parseInteger, parseSizeBytes } from "./parse.ts";
 
 interface MountArgs {
@@ -20,7 +21,13 @@ interface MountArgs {
   "data-ns": string;
   size: string;
   "flush-interval": string;
+  "read-cache": string;
+  writeback: string;
+  "memory-soft-limit": string;
 }
+
+/** How often the memory guard looks at the resident set (see src/platform/memory.ts). */
+const memoryGuardIntervalMs = 200;
 
 interface OpenedFilesystem {
   fs: FileSystemOperations;
@@ -44,7 +51,12 @@ async function openFilesystem(args: MountArgs): Promise<OpenedFilesystem> {
     // Passwords come from the environment, never from argv (visible to every user in ps).
     namespacePassword: process.env.QSS_NS_PASSWORD,
     adminPassword: process.env.QSS_ZDB_ADMIN,
-    fs: { capacityBytes, flushIntervalMs },
+    fs: {
+      capacityBytes,
+      flushIntervalMs,
+      readCacheBytesMax: parseSizeBytes(args["read-cache"], "--read-cache"),
+      writebackBytesMax: parseSizeBytes(args.writeback, "--writeback"),
+    },
   });
   return opened;
 }
@@ -75,6 +87,21 @@ export const mountCommand = defineCommand({
       type: "string",
       description: "Seconds after which unsynced writes are made durable",
       default: "5",
+    },
+    "read-cache": {
+      type: "string",
+      description: "Clean file blocks kept in memory (read cache)",
+      default: "32M",
+    },
+    writeback: {
+      type: "string",
+      description: "Dirty file data kept in memory before writes wait for a flush",
+      default: "32M",
+    },
+    "memory-soft-limit": {
+      type: "string",
+      description: "Collect garbage while the resident set is above this (0: never force)",
+      default: "256M",
     },
     "allow-other": {
       type: "boolean",
@@ -119,6 +146,7 @@ export const mountCommand = defineCommand({
       }
       const spinMs = Number(args["spin-ms"]);
       if (!(spinMs >= 0 && spinMs <= 10)) throw qssError("USAGE", "--spin-ms must be 0…10");
+      const softLimitBytes = parseSizeBytes(args["memory-soft-limit"], "--memory-soft-limit");
       const opened = await openFilesystem(args);
       const served = await serveFilesystem(opened.fs, {
         mountPoint: args.path,
@@ -138,11 +166,18 @@ export const mountCommand = defineCommand({
       const stop = (): void => {
         served.unmount().catch((error) => console.error(`qss mount: ${String(error)}`));
       };
+      // Only the 0-db filesystem streams data through short-lived buffers; the in-memory one
+      // holds its data live anyway.
+      const guard =
+        args.memory || softLimitBytes === 0
+          ? null
+          : startMemoryGuard({ softLimitBytes, intervalMs: memoryGuardIntervalMs });
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
       console.log(`qss: mounted at ${served.mountPoint} (${opened.description})`);
       if (process.env.QSS_FUSE_COUNT_OPCODES === "1") served.session.opcodeCounts = [];
       const result = await served.closed;
+      guard?.stop();
       const counts = served.session.opcodeCounts;
       if (counts !== undefined)
         console.error(JSON.stringify(Object.entries(counts).filter(([, n]) => n)));
