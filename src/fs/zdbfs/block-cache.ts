@@ -25,6 +25,8 @@ export interface CachedBlock {
   frozen: boolean;
   /** `data` is a whole-block buffer of the cache's own (recyclable once unused). */
   owned: boolean;
+  /** The last change replaced the whole block (streaming writes; see snapshotOldestWhole). */
+  replaced: boolean;
 }
 
 export interface BlockWrite {
@@ -88,6 +90,7 @@ export class BlockCache {
       writtenVersion: 0,
       frozen: false,
       owned: false,
+      replaced: false,
     };
     this.#blocks.set(`${ino}:${index}`, block);
     this.#cleanBytes += data.length;
@@ -107,7 +110,17 @@ export class BlockCache {
       const data = this.#allocate(roomFor(Math.max(minLength, length)), length);
       if (base !== null) data.set(base.subarray(0, length));
       const owned = data.length === blockSizeBytes;
-      block = { ino, index, data, length, version: 0, writtenVersion: 0, frozen: false, owned };
+      block = {
+        ino,
+        index,
+        data,
+        length,
+        version: 0,
+        writtenVersion: 0,
+        frozen: false,
+        owned,
+        replaced: false,
+      };
       this.#blocks.set(id, block);
     } else {
       if (!isDirty(block)) this.#cleanBytes -= block.data.length;
@@ -116,6 +129,7 @@ export class BlockCache {
         copy.set(block.data.subarray(0, block.length));
         this.#replaceData(block, copy);
       }
+      block.replaced = false;
     }
     this.#markDirty(block);
     return block;
@@ -141,6 +155,7 @@ export class BlockCache {
         writtenVersion: 0,
         frozen: false,
         owned: true,
+        replaced: true,
       };
       this.#blocks.set(id, block);
     } else {
@@ -152,6 +167,7 @@ export class BlockCache {
         this.#replaceData(block, data);
       }
       block.length = blockSizeBytes;
+      block.replaced = true;
     }
     this.#markDirty(block);
     return block;
@@ -221,6 +237,24 @@ export class BlockCache {
     const sets = ino === undefined ? [...this.#dirtyByIno.values()] : [this.#dirtyByIno.get(ino)];
     for (const set of sets) {
       for (const block of set ?? []) {
+        block.frozen = true;
+        writes.push({ block, version: block.version, bytes: block.data.subarray(0, block.length) });
+      }
+    }
+    return writes;
+  }
+
+  /**
+   * Like `snapshotDirty()`, for at most `countMax` blocks dirty the longest whose last change
+   * replaced them whole (streaming writes: unlikely to change again soon, unlike blocks under
+   * small random writes, which would be written more than once).
+   */
+  snapshotOldestWhole(countMax: number): BlockWrite[] {
+    const writes: BlockWrite[] = [];
+    for (const set of this.#dirtyByIno.values()) {
+      for (const block of set) {
+        if (writes.length >= countMax) return writes;
+        if (block.frozen || !block.replaced) continue;
         block.frozen = true;
         writes.push({ block, version: block.version, bytes: block.data.subarray(0, block.length) });
       }

@@ -124,7 +124,7 @@ export async function read(core: FsCore, ino: number, fh: number, offset: number
     const end = offset + data.length;
     if (offset === handle.lastReadEnd && core.options.readaheadBlocks > 0) {
       const next = Math.ceil(end / blockSizeBytes);
-      void readAhead(core, inode, next, core.options.readaheadBlocks).catch(() => {});
+      core.readaheadSoon(() => readAhead(core, inode, next, core.options.readaheadBlocks));
     }
     handle.lastReadEnd = end;
   }

@@ -108,6 +108,11 @@ export class ZdbFs implements FileSystemOperations {
     return result;
   }
 
+  /** Background work while the server is idle (write-back, readahead); see FsCore.idle. */
+  idle(): Promise<boolean> {
+    return this.#opened ? this.core.idle() : Promise.resolve(false);
+  }
+
   /** syncfs: everything written so far becomes durable. */
   syncfs(): Promise<number> {
     return guard(() => this.core.syncAll().then(() => 0));
