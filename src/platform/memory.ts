@@ -4,8 +4,9 @@
  * workload left 400-550 MB resident where 150 MB were live (measured, `qss mount`, 256 MiB
  * written then read). While the resident set is above the threshold, a full collection runs
  * at most every `intervalMs`. When a collection leaves more than the threshold resident (the
- * memory is live), the threshold rises to 1.5x what is left, so live memory never makes it
- * collect in a loop; it falls back as memory is released. Bun-only (`Bun.gc`); elsewhere a no-op.
+ * memory is live), the threshold rises to what is left plus a quarter of the soft limit, so
+ * live memory does not make it collect on every tick; it falls back as memory is released.
+ * Bun-only (`Bun.gc`); elsewhere a no-op.
  */
 
 interface BunGc {
@@ -23,11 +24,13 @@ export interface MemoryGuard {
   stop(): void;
 }
 
-const liveHeadroom = 1.5;
+/** Headroom above live memory before the next collection, as a fraction of the soft limit. */
+const headroomFraction = 0.25;
 
 export function startMemoryGuard(options: MemoryGuardOptions): MemoryGuard {
   const bun = (globalThis as { Bun?: BunGc }).Bun;
   let collections = 0;
+  const headroomBytes = options.softLimitBytes * headroomFraction;
   let thresholdBytes = options.softLimitBytes;
   const timer = setInterval(() => {
     if (bun === undefined) return;
@@ -35,13 +38,13 @@ export function startMemoryGuard(options: MemoryGuardOptions): MemoryGuard {
     if (rssBytes < thresholdBytes) {
       thresholdBytes = Math.max(
         options.softLimitBytes,
-        Math.min(thresholdBytes, rssBytes * liveHeadroom),
+        Math.min(thresholdBytes, rssBytes + headroomBytes),
       );
       return;
     }
     bun.gc(true);
     collections++;
-    thresholdBytes = Math.max(options.softLimitBytes, process.memoryUsage.rss() * liveHeadroom);
+    thresholdBytes = Math.max(options.softLimitBytes, process.memoryUsage.rss() + headroomBytes);
   }, options.intervalMs);
   timer.unref?.();
   return {
