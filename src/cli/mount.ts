@@ -27,7 +27,7 @@ interface MountArgs {
 }
 
 /** How often the memory guard looks at the resident set (see src/platform/memory.ts). */
-const memoryGuardIntervalMs = 200;
+const memoryGuardIntervalMs = 100;
 
 interface OpenedFilesystem {
   fs: FileSystemOperations;
@@ -115,7 +115,11 @@ export const mountCommand = defineCommand({
     },
     "max-read": { type: "string", description: "Largest read request, in bytes (max_read)" },
     "read-only": { type: "boolean", description: "Mount read-only", default: false },
-    "writeback-cache": { type: "boolean", description: "Kernel write-back cache", default: false },
+    "writeback-cache": {
+      type: "boolean",
+      description:
+        "Kernel write-back cache (default: on for the 0-db filesystem, off for --memory; --no-writeback-cache: write-through)",
+    },
     readers: {
       type: "string",
       description: "Device reader threads (--read-mode workers)",
@@ -154,7 +158,7 @@ export const mountCommand = defineCommand({
         defaultPermissions: args["default-permissions"],
         readOnly: args["read-only"],
         maxReadBytes: maxRead,
-        writebackCache: args["writeback-cache"],
+        writebackCache: args["writeback-cache"] ?? !args.memory,
         readerCount: readers,
         readMode,
         spinMs,
