@@ -11,6 +11,7 @@ import type { FileSystemOperations } from "../fs/operations.ts";
 import { defaultStateDir, openZdbFs } from "../fs/zdbfs/open.ts";
 import { formatRecovery } from "../fs/zdbfs/recover.ts";
 import { serveFilesystem } from "../fuse/serve.ts";
+import { startMemoryGuard } from "../platform/memory.ts";
 import { parseInteger, parseSizeBytes } from "./parse.ts";
 
 interface MountArgs {
@@ -21,7 +22,13 @@ interface MountArgs {
   "data-ns": string;
   size: string;
   "flush-interval": string;
+  "read-cache": string;
+  writeback: string;
+  "memory-soft-limit": string;
 }
+
+/** How often the memory guard looks at the resident set (see src/platform/memory.ts). */
+const memoryGuardIntervalMs = 100;
 
 interface OpenedFilesystem {
   fs: FileSystemOperations;
@@ -48,6 +55,8 @@ async function openFilesystem(args: MountArgs): Promise<OpenedFilesystem> {
     fs: {
       capacityBytes,
       flushIntervalMs,
+      readCacheBytesMax: parseSizeBytes(args["read-cache"], "--read-cache"),
+      writebackBytesMax: parseSizeBytes(args.writeback, "--writeback"),
       onRecovery: (summary) =>
         console.error(`qss mount: ${formatRecovery(summary, "recovered after unclean shutdown")}`),
     },
@@ -82,6 +91,21 @@ export const mountCommand = defineCommand({
       description: "Seconds after which unsynced writes are made durable",
       default: "5",
     },
+    "read-cache": {
+      type: "string",
+      description: "Clean file blocks kept in memory (read cache)",
+      default: "32M",
+    },
+    writeback: {
+      type: "string",
+      description: "Dirty file data kept in memory before writes wait for a flush",
+      default: "32M",
+    },
+    "memory-soft-limit": {
+      type: "string",
+      description: "Collect garbage while the resident set is above this (0: never force)",
+      default: "256M",
+    },
     "allow-other": {
       type: "boolean",
       description: "Let other users in (allow_other)",
@@ -94,7 +118,11 @@ export const mountCommand = defineCommand({
     },
     "max-read": { type: "string", description: "Largest read request, in bytes (max_read)" },
     "read-only": { type: "boolean", description: "Mount read-only", default: false },
-    "writeback-cache": { type: "boolean", description: "Kernel write-back cache", default: false },
+    "writeback-cache": {
+      type: "boolean",
+      description:
+        "Kernel write-back cache (default: on for the 0-db filesystem, off for --memory; --no-writeback-cache: write-through)",
+    },
     readers: {
       type: "string",
       description: "Device reader threads (--read-mode workers)",
@@ -125,6 +153,7 @@ export const mountCommand = defineCommand({
       }
       const spinMs = Number(args["spin-ms"]);
       if (!(spinMs >= 0 && spinMs <= 10)) throw qssError("USAGE", "--spin-ms must be 0…10");
+      const softLimitBytes = parseSizeBytes(args["memory-soft-limit"], "--memory-soft-limit");
       const opened = await openFilesystem(args);
       const served = await serveFilesystem(opened.fs, {
         mountPoint: args.path,
@@ -132,7 +161,7 @@ export const mountCommand = defineCommand({
         defaultPermissions: args["default-permissions"],
         readOnly: args["read-only"],
         maxReadBytes: maxRead,
-        writebackCache: args["writeback-cache"],
+        writebackCache: args["writeback-cache"] ?? !args.memory,
         readerCount: readers,
         readMode,
         spinMs,
@@ -144,11 +173,18 @@ export const mountCommand = defineCommand({
       const stop = (): void => {
         served.unmount().catch((error) => console.error(`qss mount: ${String(error)}`));
       };
+      // Only the 0-db filesystem streams data through short-lived buffers; the in-memory one
+      // holds its data live anyway.
+      const guard =
+        args.memory || softLimitBytes === 0
+          ? null
+          : startMemoryGuard({ softLimitBytes, intervalMs: memoryGuardIntervalMs });
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
       console.log(`qss: mounted at ${served.mountPoint} (${opened.description})`);
       if (process.env.QSS_FUSE_COUNT_OPCODES === "1") served.session.opcodeCounts = [];
       const result = await served.closed;
+      guard?.stop();
       const counts = served.session.opcodeCounts;
       if (counts !== undefined)
         console.error(JSON.stringify(Object.entries(counts).filter(([, n]) => n)));

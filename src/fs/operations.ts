@@ -150,6 +150,12 @@ export const Whence = { SET: 0, CUR: 1, END: 2, DATA: 3, HOLE: 4 } as const;
 export interface FileSystemOperations {
   init?(): Promise<void>;
   destroy?(): Promise<void>;
+  /**
+   * Called by the server when no request is waiting: do one short piece of background work
+   * (write-back, readahead) and resolve true when more remains. No request is read while it
+   * runs, so each piece must be short.
+   */
+  idle?(): Promise<boolean>;
 
   /**
    * An entry whose `attr.ino` is 0 means "no such name" and lets the kernel cache that absence

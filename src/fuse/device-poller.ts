@@ -155,6 +155,8 @@ class DevicePoller {
     // Handlers that finish without real I/O settle within a few microtask turns.
     const inflight = this.session.inflight;
     for (let turn = 0; turn < settleTurnsMax && inflight.size > 0; turn++) await null;
+    // Background work of the filesystem fills the gap until the next request.
+    if (this.session.ops.idle !== undefined && (await this.session.ops.idle())) return "retry";
     if (quietMs >= this.options.activeMs || inflight.size > 0) return "sleep";
     return this.options.poll(this.options.fd, this.options.blockMs) > 0 ? "retry" : "yield";
   }

@@ -1,6 +1,7 @@
 /**
  * The conformance suite against the 0-db filesystem: on the embedded engine (the default of
- * `qss mount`), and on a separate `qss zdb` server reached with `--zdb`.
+ * `qss mount`, with and without the kernel write-back cache), and on a separate `qss zdb`
+ * server reached with `--zdb`.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,16 @@ registerConformanceSuite("0-db filesystem, embedded engine", async () => {
   const stateDir = join(dirs.root, "state");
   mkdirSync(stateDir);
   const server = await startServer(["--state", stateDir, "--allow-other"], dirs);
+  return { mountDir: server.mountDir, stop: server.stop };
+});
+
+// The kernel write-back cache is on by default for the 0-db filesystem; write-through too.
+registerConformanceSuite("0-db filesystem, embedded engine, write-through", async () => {
+  const dirs = makeMountDir();
+  const stateDir = join(dirs.root, "state");
+  mkdirSync(stateDir);
+  const args = ["--state", stateDir, "--allow-other", "--no-writeback-cache"];
+  const server = await startServer(args, dirs);
   return { mountDir: server.mountDir, stop: server.stop };
 });
 

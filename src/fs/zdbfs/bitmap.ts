@@ -58,6 +58,50 @@ export function setBlock(cache: RecordCache, ino: number, block: number, present
   return true;
 }
 
+/** Blocks of [first, last] that are absent (their pages loaded); one page lookup per page. */
+export function countAbsent(cache: RecordCache, ino: number, first: number, last: number) {
+  let absent = 0;
+  for (let page = bitmapPageOf(first); page <= bitmapPageOf(last); page++) {
+    const bits = cache.peek<Uint8Array>(bitmapKey(ino, page));
+    assert(bits !== undefined, "countAbsent: bitmap page not loaded");
+    const from = Math.max(first, page * bitmapPageBlocks);
+    const to = Math.min(last, (page + 1) * bitmapPageBlocks - 1);
+    for (let block = from; block <= to; block++) if (!bitIsSet(bits, block)) absent++;
+  }
+  return absent;
+}
+
+/**
+ * Set the bits of blocks [first, last] (pages loaded) with one record update per page; calls
+ * `onSet` for each block whose bit was clear, in ascending order.
+ */
+export function setBlocks(
+  cache: RecordCache,
+  ino: number,
+  first: number,
+  last: number,
+  onSet: (block: number) => void,
+): void {
+  for (let page = bitmapPageOf(first); page <= bitmapPageOf(last); page++) {
+    const key = bitmapKey(ino, page);
+    const cached = cache.peek<Uint8Array>(key);
+    assert(cached !== undefined, "setBlocks: bitmap page not loaded");
+    const bits = cached ?? new Uint8Array(pageBytes);
+    const from = Math.max(first, page * bitmapPageBlocks);
+    const to = Math.min(last, (page + 1) * bitmapPageBlocks - 1);
+    let changed = false;
+    for (let block = from; block <= to; block++) {
+      const bit = block % bitmapPageBlocks;
+      const mask = 1 << (bit & 7);
+      if (((bits[bit >> 3] ?? 0) & mask) !== 0) continue;
+      bits[bit >> 3] = (bits[bit >> 3] ?? 0) | mask;
+      changed = true;
+      onSet(block);
+    }
+    if (changed) cache.put(key, bits, encode, Phase.node);
+  }
+}
+
 /** Whether the bit of `block` is set in the page `bits` (null: an absent page, all clear). */
 export function bitIsSet(bits: Uint8Array | null, block: number): boolean {
   if (bits === null) return false;

@@ -10,7 +10,12 @@
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import { BlockCache, type BlockWrite } from "./block-cache.ts";
 import { blockKey, KeyTag, orphansKey, superblockKey, u64At } from "./keys.ts";
-import { flushConcurrencyMax } from "./limits.ts";
+import {
+  flushConcurrencyMax,
+  idleWriteBlocksMax,
+  idleWritebackFraction,
+  pendingReadaheadsMax,
+} from "./limits.ts";
 import { KeyedMutex, Mutex } from "./mutex.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { Phase, RecordCache, type SnapshotWrite } from "./record-cache.ts";
@@ -100,6 +105,7 @@ export class FsCore {
 
   /** A block is needed again: it must not be deleted by a pending delete. */
   cancelBlockDelete(ino: number, index: number): void {
+    if (this.blockDeletes.size === 0) return;
     this.blockDeletes.delete(`${ino}:${index}`);
   }
 
@@ -169,6 +175,51 @@ export class FsCore {
       w.bytes === null ? this.meta.del(w.record.key) : this.meta.set(w.record.key, w.bytes),
     );
     this.records.markWritten(writes);
+  }
+
+  readonly #readaheads: (() => Promise<void>)[] = [];
+  #readaheadTimerSet = false;
+
+  /**
+   * Run `task` (a readahead) when the server is idle, after the reply that asked for it has
+   * gone out; a timer runs it anyway if no idle time comes (servers without an idle hook).
+   */
+  readaheadSoon(task: () => Promise<void>): void {
+    this.#readaheads.push(task);
+    if (this.#readaheads.length > pendingReadaheadsMax) this.#readaheads.shift();
+    if (this.#readaheadTimerSet) return;
+    this.#readaheadTimerSet = true;
+    setTimeout(() => {
+      this.#readaheadTimerSet = false;
+      const tasks = this.#readaheads.splice(0);
+      for (const pending of tasks) void pending().catch(() => {});
+    }, 0);
+  }
+
+  /**
+   * One short piece of background work while no request waits: a pending readahead, else
+   * (dirty data past a quarter of its bound) writing a few whole blocks dirty the longest, so
+   * that flushing overlaps with the writer filling its next request instead of stalling it.
+   * Resolves true when more work remains. Crash order is unchanged: data blocks may always be
+   * written before the metadata that names them.
+   */
+  async idle(): Promise<boolean> {
+    const readahead = this.#readaheads.shift();
+    if (readahead !== undefined) {
+      await readahead().catch(() => {});
+      return true;
+    }
+    const idleBytes = this.options.writebackBytesMax / idleWritebackFraction;
+    if (this.blocks.dirtyBytes < idleBytes || this.commitLock.busy) return false;
+    let wrote = 0;
+    await this.commitLock
+      .run(async () => {
+        const writes = this.blocks.snapshotOldestWhole(idleWriteBlocksMax);
+        wrote = writes.length;
+        await this.#writeBlocks(writes);
+      })
+      .catch(() => {});
+    return wrote > 0;
   }
 
   /** Commit, then make everything durable. */

@@ -7,10 +7,12 @@ import { Errno } from "../operations.ts";
 import {
   bitIsSet,
   bitmapPageOf,
+  countAbsent,
   hasBlock,
   loadBitmapPage,
   presentBlocks,
   setBlock,
+  setBlocks,
 } from "./bitmap.ts";
 import type { CachedBlock } from "./block-cache.ts";
 import type { FsCore } from "./core.ts";
@@ -84,23 +86,30 @@ export async function readData(core: FsCore, inode: Inode, offset: number, size:
   const out = new Uint8Array(end - offset);
   const first = Math.floor(offset / bs);
   const last = Math.floor((end - 1) / bs);
+  // Copies in the synchronous step that found the block: cached buffers are recycled once
+  // evicted, so no view of them may wait across an await.
+  const copy = (index: number, block: CachedBlock): void => {
+    const blockStart = index * bs;
+    const from = Math.max(offset, blockStart) - blockStart;
+    const to = Math.min(end, blockStart + bs, blockStart + block.length) - blockStart;
+    if (to > from) out.set(block.data.subarray(from, to), blockStart + from - offset);
+  };
   const range = { firstBlock: first, lastBlock: last, partial: [] };
-  const tasks = await withBlocks(core, inode.ino, range, () => {
-    const started: Promise<void>[] = [];
+  const missing = await withBlocks(core, inode.ino, range, () => {
+    const absent: number[] = [];
     for (let index = first; index <= last; index++) {
-      started.push(
-        blockBytes(core, inode.ino, index).then((bytes) => {
-          if (bytes === null) return;
-          const blockStart = index * bs;
-          const from = Math.max(offset, blockStart) - blockStart;
-          const to = Math.min(end, blockStart + bs) - blockStart;
-          out.set(bytes.subarray(from, Math.min(to, bytes.length)), blockStart + from - offset);
-        }),
-      );
+      const cached = core.blocks.get(inode.ino, index);
+      if (cached !== undefined) copy(index, cached);
+      else if (hasBlock(core.records, inode.ino, index)) absent.push(index);
     }
-    return started;
+    return absent;
   });
-  await Promise.all(tasks);
+  await Promise.all(
+    missing.map(async (index) => {
+      const bytes = await fetchBlock(core, inode.ino, index);
+      copy(index, core.blocks.insertClean(inode.ino, index, bytes));
+    }),
+  );
   return out;
 }
 
@@ -159,27 +168,28 @@ export async function writeData(
   const partial = [...new Set([first, last])].filter((i) => i * bs < offset || (i + 1) * bs > end);
   const range = { firstBlock: first, lastBlock: last, partial };
   return withBlocks(core, inode.ino, range, (bases) => {
-    let fresh = 0;
-    for (let i = first; i <= last; i++) if (!hasBlock(core.records, inode.ino, i)) fresh++;
+    const fresh = countAbsent(core.records, inode.ino, first, last);
     if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes)
       return -Errno.ENOSPC;
     for (let index = first; index <= last; index++) {
       const blockStart = index * bs;
       const from = Math.max(offset, blockStart);
       const to = Math.min(end, blockStart + bs);
+      const source = data.subarray(from - offset, to - offset);
       if (to - from === bs) {
-        const whole = core.blocks.dirtyWhole(
-          inode.ino,
-          index,
-          data.slice(from - offset, to - offset),
-        );
-        countPresent(core, inode, index, whole);
+        core.blocks.dirtyWhole(inode.ino, index, source);
         continue;
       }
-      const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, to - blockStart);
-      block.data.set(data.subarray(from - offset, to - offset), from - blockStart);
+      const block = core.blocks.dirty(inode.ino, index, bases.get(index) ?? null, to - blockStart);
+      block.data.set(source, from - blockStart);
       block.length = Math.max(block.length, to - blockStart);
     }
+    for (let index = first; index <= last; index++) core.cancelBlockDelete(inode.ino, index);
+    setBlocks(core.records, inode.ino, first, last, () => {
+      inode.blockCount++;
+      core.superblock.usedBlocks++;
+    });
+    if (fresh > 0) core.markSuperblockDirty();
     inode.size = Math.max(inode.size, end);
     inode.mtime = now(core);
     inode.ctime = inode.mtime;
@@ -187,6 +197,7 @@ export async function writeData(
     return data.length;
   });
 }
+
 /** Zero [from, to) of block `index` (within one block), if present. */
 async function zeroInBlock(core: FsCore, inode: Inode, index: number, from: number, to: number) {
   const range = { firstBlock: index, lastBlock: index, partial: [index] };

@@ -26,6 +26,17 @@ export const inodeReserveCount = 1024;
 /** 0-db limits the layout must respect. */
 export const zdbKeyBytesMax = 255;
 export const zdbValueBytesMax = 8 * 1024 * 1024;
+/** Spare whole-block buffers kept for reuse by new dirty blocks (see block-cache.ts). */
+export const spareBlockBytesMax = 16 * 1024 * 1024;
+/**
+ * Idle-time write-back (see FsCore.idle): whole dirty blocks are written while no request
+ * waits once dirty data passes 1/`idleWritebackFraction` of the write-back bound, this many per
+ * step (a step must stay short: no request is read while it runs).
+ */
+export const idleWritebackFraction = 4;
+export const idleWriteBlocksMax = 8;
+/** Readaheads waiting for idle time; older ones are dropped past this. */
+export const pendingReadaheadsMax = 8;
 /** Parallel requests one flush keeps in flight per namespace. */
 export const flushConcurrencyMax = 16;
 /** Bytes one copy_file_range step moves. */

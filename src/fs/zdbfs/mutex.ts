@@ -4,6 +4,12 @@
  */
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
+  #holders = 0;
+
+  /** Whether someone holds or waits for the mutex. */
+  get busy(): boolean {
+    return this.#holders > 0;
+  }
 
   async run<T>(section: () => Promise<T>): Promise<T> {
     const previous = this.#tail;
@@ -11,10 +17,12 @@ export class Mutex {
     this.#tail = new Promise<void>((resolve) => {
       release = resolve;
     });
+    this.#holders++;
     await previous;
     try {
       return await section();
     } finally {
+      this.#holders--;
       release();
     }
   }

@@ -65,7 +65,7 @@ export async function open(
     });
     if (errno !== 0) return errno;
   }
-  return { fh: addHandle(core, ino, flags) };
+  return { fh: addHandle(core, ino, flags), keepCache: true };
 }
 
 export async function create(
@@ -80,7 +80,10 @@ export async function create(
   const spec = { mode: S_IFREG | (mode & 0o7777 & ~umask) };
   const inode = await createNode(core, parent, name, spec, ctx);
   if (isErrno(inode)) return inode;
-  return { entry: entryOf(core, inode), open: { fh: addHandle(core, inode.ino, flags) } };
+  return {
+    entry: entryOf(core, inode),
+    open: { fh: addHandle(core, inode.ino, flags), keepCache: true },
+  };
 }
 
 /** O_TMPFILE: an open, nameless regular file (an orphan until linked in or released). */
@@ -121,7 +124,7 @@ export async function read(core: FsCore, ino: number, fh: number, offset: number
     const end = offset + data.length;
     if (offset === handle.lastReadEnd && core.options.readaheadBlocks > 0) {
       const next = Math.ceil(end / blockSizeBytes);
-      void readAhead(core, inode, next, core.options.readaheadBlocks).catch(() => {});
+      core.readaheadSoon(() => readAhead(core, inode, next, core.options.readaheadBlocks));
     }
     handle.lastReadEnd = end;
   }

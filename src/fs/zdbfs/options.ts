@@ -15,9 +15,9 @@ export interface ZdbFsOptions {
   inodesMax?: number;
   /** Dirty data and metadata are written and synced at least this often (default 5000). */
   flushIntervalMs?: number;
-  /** Dirty file data kept in memory before writes wait for a flush (default 64 MiB). */
+  /** Dirty file data kept in memory before writes wait for a flush (default 32 MiB). */
   writebackBytesMax?: number;
-  /** Clean blocks kept as read cache (default 64 MiB). */
+  /** Clean blocks kept as read cache (default 32 MiB). */
   readCacheBytesMax?: number;
   /** Metadata records kept in memory (default 200,000). */
   metaRecordsMax?: number;
@@ -62,8 +62,8 @@ export function resolveOptions(options: ZdbFsOptions): ResolvedOptions {
     capacityBytes: 10 * 2 ** 30,
     inodesMax: 2 ** 32,
     flushIntervalMs: 5000,
-    writebackBytesMax: 64 * 2 ** 20,
-    readCacheBytesMax: 64 * 2 ** 20,
+    writebackBytesMax: 32 * 2 ** 20,
+    readCacheBytesMax: 32 * 2 ** 20,
     metaRecordsMax: 200_000,
     metaDirtyMax: 50_000,
     metaEvictAgeMs: 2000,

@@ -117,6 +117,11 @@ export class ZdbFs implements FileSystemOperations {
     return result;
   }
 
+  /** Background work while the server is idle (write-back, readahead); see FsCore.idle. */
+  idle(): Promise<boolean> {
+    return this.#opened ? this.core.idle() : Promise.resolve(false);
+  }
+
   /** syncfs: everything written so far becomes durable. */
   syncfs(): Promise<number> {
     return guard(() => this.core.syncAll().then(() => 0));
@@ -208,9 +213,9 @@ export class ZdbFs implements FileSystemOperations {
   ): Promise<number> {
     return guardNegative(() => File.write(this.core, ino, fh, offset, data, ctx));
   }
-  flush(_ino: number, _fh: number, _lockOwner: bigint, _ctx: RequestContext): Result<0> {
-    return Promise.resolve(0);
-  }
+  // No flush(): there is nothing to do at close (no POSIX locks, data is flushed by the
+  // write-back rules), and without it the FUSE server answers ENOSYS once, after which the
+  // kernel never sends FLUSH again: one round trip less per close (16,051 in the untar bench).
   release(ino: number, fh: number, _flags: number, _ctx: RequestContext): Result<0> {
     return guard(() => File.release(this.core, ino, fh));
   }

@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import { BlockCache } from "../../src/fs/zdbfs/block-cache.ts";
+import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
+
+const whole = (fill: number) => new Uint8Array(blockSizeBytes).fill(fill);
+
+describe("block cache buffer recycling", () => {
+  test("a recycled buffer given to a partial block is zero past its bytes", () => {
+    const cache = new BlockCache(blockSizeBytes);
+    const first = cache.dirtyWhole(1, 0, whole(0xaa));
+    const writes = cache.snapshotDirty();
+    cache.markWritten(writes);
+    // A second clean block pushes the first out of the one-block read cache.
+    cache.insertClean(1, 1, new Uint8Array(blockSizeBytes));
+    expect(cache.get(1, 0)).toBeUndefined();
+    // Over half a block: the buffer has a whole block of room, so it comes from the spares.
+    const base = new Uint8Array(20_000).fill(7);
+    const partial = cache.dirty(2, 0, base, 20_000);
+    expect(partial.data).toBe(first.data); // the evicted buffer came back
+    expect(partial.data.subarray(0, 20_000).every((v) => v === 7)).toBe(true);
+    expect(partial.data.subarray(20_000).every((v) => v === 0)).toBe(true);
+  });
+
+  test("a buffer being written by a flush is never reused or overwritten", () => {
+    const cache = new BlockCache(0);
+    const block = cache.dirtyWhole(1, 0, whole(1));
+    const writes = cache.snapshotDirty();
+    const inFlight = writes[0]?.bytes as Uint8Array;
+    cache.dirtyWhole(1, 0, whole(2)); // rewritten while the flush is in flight
+    expect(block.data).not.toBe(inFlight);
+    expect(inFlight.every((v) => v === 1)).toBe(true);
+    cache.drop(1, 0);
+    const other = cache.dirtyWhole(3, 0, whole(3));
+    expect(other.data).not.toBe(inFlight);
+    expect(inFlight.every((v) => v === 1)).toBe(true);
+  });
+
+  test("whole-block writes copy the caller's bytes (the request buffer is reused)", () => {
+    const cache = new BlockCache(blockSizeBytes);
+    const source = whole(5);
+    const block = cache.dirtyWhole(1, 0, source);
+    source.fill(9);
+    expect(block.data.every((v) => v === 5)).toBe(true);
+    cache.dirtyWhole(1, 0, source); // unfrozen own buffer: overwritten in place
+    expect(block.data.every((v) => v === 9)).toBe(true);
+  });
+});
