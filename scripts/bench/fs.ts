@@ -172,6 +172,7 @@ try {
     const value = qss[name] ?? 0;
     const comparator = plain[name] ?? 0;
     // Times: the ratio is plain/qss so higher is better; "≤ 3× the plain time" is a ratio of 1/3.
+    // The issue sets that bar for creating files and the untar; ls -l and delete have none (0).
     rows.push({
       bench: "fs",
       case: name,
@@ -180,7 +181,7 @@ try {
       comparator,
       ref: "plain disk",
       ratio: comparator / value,
-      target: 1 / 3,
+      target: name === "create-files" || name === "untar-diff" ? 1 / 3 : 0,
     });
   }
   rows.push({

@@ -1,7 +1,8 @@
 /**
  * The common output of every benchmark: a table for people, or with `--json` one object per
  * line and case: {"bench","case","unit","qss","comparator","ref","ratio","target"}, where `ratio`
- * is oriented so that higher is better and `target` is the issue's bar for it.
+ * is oriented so that higher is better and `target` is the issue's bar for it (0: no bar, the
+ * case is reported for information).
  */
 export interface BenchRow {
   bench: string;
@@ -26,8 +27,8 @@ export function printRows(rows: BenchRow[], json: boolean): void {
     format(row.qss),
     `${format(row.comparator)} (${row.ref})`,
     `${row.ratio.toFixed(2)}×`,
-    `≥ ${row.target.toFixed(2)}×`,
-    row.ratio >= row.target ? "ok" : "BELOW",
+    row.target > 0 ? `≥ ${row.target.toFixed(2)}×` : "no bar",
+    row.target === 0 || row.ratio >= row.target ? "ok" : "BELOW",
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)),
