@@ -29,7 +29,7 @@ async function repair(meta: ZdbNamespace, data: ZdbNamespace): Promise<void> {
 export const fsckCommand = defineCommand({
   meta: {
     name: "fsck",
-    description: "Check a qss filesystem for orphans and dangling entries (read-only)",
+    description: "Check a qss filesystem for orphans and dangling entries (--repair fixes them)",
   },
   args: {
     state: {

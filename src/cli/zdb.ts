@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { defineCommand } from "citty";
+import { isQssError, qssError } from "../base/errors.ts";
 import { startDaemon } from "../zdb/daemon.ts";
 import { hookRunMsMaxDefault } from "../zdb/limits.ts";
+import { parseInteger, parseSizeBytes } from "./parse.ts";
 import {
   adminEnvVariable,
   adminFromArgs,
@@ -9,20 +11,37 @@ import {
   withoutAdminArgument,
 } from "./zdb-admin.ts";
 
-/** Parse sizes like 524288, 512K, 256M, 4G. */
-function parseSize(text: string, flag: string): number {
-  const match = /^(\d+)([kKmMgG]?)$/.exec(text.trim());
-  if (!match) throw new Error(`${flag}: cannot parse size "${text}"`);
-  const units: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-  return Number(match[1]) * (units[(match[2] as string).toLowerCase()] as number);
+/** The reference accepts data files of 512 KiB … 4 GiB (offsets are u32). */
+const dataFileBytesMin = 512 * 1024;
+const dataFileBytesMax = 4 * 1024 ** 3;
+/** Bound for the period flags (seconds): about 115 days. */
+const periodSecondsMax = 9_999_999;
+
+interface ParsedNumbers {
+  port: number;
+  dataFileBytesMax: number;
+  rotateSeconds: number;
+  hookRunMsMax: number;
+  maxSizeBytes: number;
+  syncTimeSeconds: number;
 }
 
-/** A whole number of seconds, at least 1. */
-function parseSeconds(text: string, flag: string): number {
-  const match = /^\d{1,7}$/.exec(text.trim());
-  const seconds = match ? Number(match[0]) : 0;
-  if (seconds < 1) throw new Error(`${flag}: expected a whole number of seconds, not "${text}"`);
-  return seconds;
+/** Every numeric flag, checked before anything starts (a typo must not become 0). */
+function parseNumbers(args: Record<string, string>): ParsedNumbers {
+  const datasize = parseSizeBytes(args.datasize ?? "", "--datasize");
+  if (datasize < dataFileBytesMin || datasize > dataFileBytesMax) {
+    throw qssError("USAGE", `--datasize: expected 512K … 4G, got "${args.datasize}"`);
+  }
+  return {
+    // 0 asks the kernel for a free port (tests, side-by-side benchmarks).
+    port: parseInteger(args.port ?? "", "--port", 0, 65535),
+    dataFileBytesMax: datasize,
+    rotateSeconds: parseInteger(args.rotate ?? "", "--rotate", 0, periodSecondsMax),
+    hookRunMsMax:
+      parseInteger(args["hook-timeout"] ?? "", "--hook-timeout", 1, periodSecondsMax) * 1000,
+    maxSizeBytes: parseSizeBytes(args.maxsize ?? "", "--maxsize"),
+    syncTimeSeconds: parseInteger(args.synctime ?? "", "--synctime", 0, periodSecondsMax),
+  };
 }
 
 function relaunchInBackground(): void {
@@ -82,6 +101,13 @@ export const zdbCommand = defineCommand({
     logfile: { type: "string", description: "Append log lines to this file" },
   },
   async run({ args }) {
+    let numbers: ParsedNumbers;
+    try {
+      numbers = parseNumbers(args as Record<string, string>);
+    } catch (error) {
+      console.error(`qss zdb: ${isQssError(error) ? error.message : String(error)}`);
+      process.exit(2);
+    }
     if (args.background) return relaunchInBackground();
     const logFile = args.logfile;
     const log = logFile
@@ -97,20 +123,20 @@ export const zdbCommand = defineCommand({
       dataDir: args.data,
       indexDir: args.index,
       listen: args.listen,
-      port: Number.parseInt(args.port, 10),
+      port: numbers.port,
       ...(args.socket !== undefined ? { socketPath: args.socket } : {}),
       dualnet: args.dualnet,
       mode,
-      dataFileBytesMax: parseSize(args.datasize, "--datasize"),
-      rotateSeconds: Number.parseInt(args.rotate, 10) || 0,
+      dataFileBytesMax: numbers.dataFileBytesMax,
+      rotateSeconds: numbers.rotateSeconds,
       hook: args.hook ?? null,
-      hookRunMsMax: parseSeconds(args["hook-timeout"], "--hook-timeout") * 1000,
+      hookRunMsMax: numbers.hookRunMsMax,
       adminPassword: admin.password,
       adminOrigin: admin.origin,
       protect: args.protect,
-      maxSizeBytes: parseSize(args.maxsize, "--maxsize"),
+      maxSizeBytes: numbers.maxSizeBytes,
       sync: args.sync,
-      syncTimeSeconds: Number.parseInt(args.synctime, 10) || 0,
+      syncTimeSeconds: numbers.syncTimeSeconds,
       log,
     });
     const shutdown = () => {
