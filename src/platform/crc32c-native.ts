@@ -15,23 +15,23 @@ import { join } from "node:path";
 export type Crc32cNative = (seed: number, bytes: Uint8Array) => number;
 
 /** TinyCC has no mnemonic for crc32, so the two instructions are spelled as bytes:
- * `crc32q %rcx, %rax` and `crc32b %cl, %eax`. */
+ * `crc32q %rcx, %rax` and `crc32b %cl, %eax`. No #include: no system headers needed. */
 const source = `
-#include <stdint.h>
-uint32_t qss_crc32c(int32_t seed, const uint8_t *p, uint64_t n) {
-  uint64_t c = (uint64_t)(uint32_t)seed;
+typedef unsigned long long u64;
+unsigned int qss_crc32c(int seed, const unsigned char *p, u64 n) {
+  u64 c = (u64)(unsigned int)seed;
   while (n >= 8) {
-    uint64_t v = *(const uint64_t *)p;
+    u64 v = *(const u64 *)p;
     __asm__(".byte 0xf2,0x48,0x0f,0x38,0xf1,0xc1" : "+a"(c) : "c"(v));
     p += 8;
     n -= 8;
   }
   while (n > 0) {
-    uint64_t b = *p++;
+    u64 b = *p++;
     __asm__(".byte 0xf2,0x0f,0x38,0xf0,0xc1" : "+a"(c) : "c"(b));
     n--;
   }
-  return (uint32_t)c;
+  return (unsigned int)c;
 }
 `;
 
