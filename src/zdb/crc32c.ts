@@ -88,7 +88,8 @@ const kernel = loadKernel();
 function loadNative(): ReturnType<typeof loadNativeCrc32c> {
   const native = loadNativeCrc32c();
   if (native === null) return null;
-  const probe = new Uint8Array(1027);
+  // Long enough for the three-stream loop (3 × 4 KiB) and the single-stream tail.
+  const probe = new Uint8Array(2 * 12_288 + 1027);
   for (let i = 0; i < probe.length; i++) probe[i] = (i * 131 + 7) & 0xff;
   return native(0xdeadbeef, probe) === crc32cJs(probe, 0xdeadbeef) &&
     native(0, probe) === crc32cJs(probe, 0)
