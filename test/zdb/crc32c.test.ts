@@ -1,7 +1,11 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { assembleWat } from "../../scripts/gen-wasm.ts";
-import { crc32c, crc32cJs, crc32cKernel } from "../../src/zdb/crc32c.ts";
+import { loadNativeCrc32c } from "../../src/platform/crc32c-native.ts";
+import { crc32c, crc32cJs, crc32cKernel, crc32cWasm } from "../../src/zdb/crc32c.ts";
+
+const cpuHasSse42 =
+  process.arch === "x64" && /\bsse4_2\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 /** The standard (inverted) CRC32C from the raw function the reference uses. */
@@ -18,12 +22,28 @@ function pseudoRandom(length: number, seed: number): Uint8Array {
   return bytes;
 }
 
-test("the WebAssembly kernel is in use here", () => {
-  expect(crc32cKernel).toBe("wasm");
+test("the CPU instruction is in use where the CPU has it, else the WebAssembly kernel", () => {
+  expect(crc32cKernel).toBe(cpuHasSse42 ? "native" : "wasm");
+  expect(loadNativeCrc32c() !== null).toBe(cpuHasSse42);
+});
+
+test("a portable run (QSS_CRC32C_PORTABLE=1) uses the WebAssembly kernel", () => {
+  const child = Bun.spawnSync(
+    [
+      process.execPath,
+      "-e",
+      'import("./src/zdb/crc32c.ts").then((m) => console.log(m.crc32cKernel))',
+    ],
+    {
+      cwd: new URL("../../", import.meta.url).pathname,
+      env: { ...process.env, QSS_CRC32C_PORTABLE: "1" },
+    },
+  );
+  expect(child.stdout.toString().trim()).toBe("wasm");
 });
 
 test("known CRC32C vectors (RFC 3720 B.4 and the check value), both kernels", () => {
-  for (const run of [crc32c, crc32cJs]) {
+  for (const run of [crc32c, crc32cJs, crc32cWasm]) {
     expect(standard(ascii("123456789"), run)).toBe(0xe3069283);
     expect(standard(new Uint8Array(32), run)).toBe(0x8a9136aa);
     expect(standard(new Uint8Array(32).fill(0xff), run)).toBe(0x62a8ab43);
@@ -33,15 +53,17 @@ test("known CRC32C vectors (RFC 3720 B.4 and the check value), both kernels", ()
   expect(crc32c(ascii("v"))).toBe(0x5739b3e5);
 });
 
-test("wasm and JS agree on every length, offset and seed", () => {
+test("native, wasm and JS agree on every length, offset and seed", () => {
   const data = pseudoRandom(300_000, 7);
   for (const length of [
-    0, 1, 15, 16, 17, 511, 512, 513, 4096, 65535, 65536, 65537, 131072, 299_993,
+    0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 511, 512, 513, 4096, 12_287, 12_288, 12_289, 24_583,
+    65535, 65536, 65537, 131072, 299_993,
   ]) {
     for (const offset of [0, 1, 3, 7]) {
       const view = data.subarray(offset, offset + length);
       expect(crc32c(view)).toBe(crc32cJs(view));
       expect(crc32c(view, 0xdeadbeef)).toBe(crc32cJs(view, 0xdeadbeef));
+      expect(crc32cWasm(view, 0xdeadbeef)).toBe(crc32cJs(view, 0xdeadbeef));
     }
   }
   // Continuing from a seed equals checksumming the concatenation.
