@@ -123,10 +123,9 @@ async function startQss(dir: string, port: number): Promise<Server> {
       "127.0.0.1",
       "--port",
       String(port),
-      "--admin",
-      "bench",
     ],
-    { stdout: "ignore", stderr: "inherit" },
+    // The admin password through the environment, as operators should pass it.
+    { stdout: "ignore", stderr: "inherit", env: { ...process.env, QSS_ZDB_ADMIN: "bench" } },
   );
   await waitForPort(port);
   return {
