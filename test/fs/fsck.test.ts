@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { formatFsckReport, fsck } from "../../src/fs/zdbfs/fsck.ts";
 import { decodeInode, encodeInode } from "../../src/fs/zdbfs/inode-codec.ts";
 import { blockKey, inodeKey } from "../../src/fs/zdbfs/keys.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, mkdirP, mount, ok, root, rootCtx, writeFile } from "./helpers.ts";
+import { b, mkdirP, mount, mountTracker, ok, root, rootCtx, writeFile } from "./helpers.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 
 /** A small synced tree: /d/{a,b}, /big (2 blocks), a symlink, a hard link. */
 async function populated() {
   const m = await mount();
-  mounted.push(m.fs);
+  mounts.track(m.fs);
   const d = await mkdirP(m.fs, root, "d");
   const a = await writeFile(m.fs, d, "a", "alpha");
   await writeFile(m.fs, d, "b", "beta");
@@ -81,7 +76,7 @@ describe("fsck", () => {
 
   test("an unlinked-open file is a pending orphan, which is still clean", async () => {
     const m = await mount();
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const created = ok(await m.fs.create(root, b("tmp"), 0o644, 2, 0, rootCtx));
     await m.fs.write(created.entry.attr.ino, created.open.fh, 0, b("x"), 0, rootCtx);
     await m.fs.unlink(root, b("tmp"), rootCtx);

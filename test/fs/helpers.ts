@@ -1,4 +1,5 @@
 /** Shared helpers for the 0-db filesystem tests: a mounted fs over memory namespaces. */
+import { afterEach } from "bun:test";
 import { Errno, type RequestContext } from "../../src/fs/operations.ts";
 import type { ZdbFsOptions } from "../../src/fs/zdbfs/options.ts";
 import { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
@@ -28,6 +29,26 @@ export async function mount(
   const fs = new ZdbFs({ meta, data, flushIntervalMs: 60_000, ...options });
   await fs.init();
   return { fs, meta, data };
+}
+
+/**
+ * Tracks the filesystems a test file mounts and destroys them after each test. `forget()` drops
+ * them without destroying (a test simulating a crash leaves its mount behind on purpose).
+ */
+export function mountTracker() {
+  const mounted: ZdbFs[] = [];
+  afterEach(async () => {
+    for (const fs of mounted.splice(0)) await fs.destroy().catch(() => {});
+  });
+  return {
+    track<T extends ZdbFs>(fs: T): T {
+      mounted.push(fs);
+      return fs;
+    },
+    forget(): void {
+      mounted.length = 0;
+    },
+  };
 }
 
 /** Unwrap a result that must not be an errno. */

@@ -5,19 +5,25 @@
  * all, every file synced before the cut reads back intact, and recovery interrupted at any of
  * its own writes is finished by the next run.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { fsck } from "../../src/fs/zdbfs/fsck.ts";
 import { inodeKey } from "../../src/fs/zdbfs/keys.ts";
 import { recover } from "../../src/fs/zdbfs/recover.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, lookupIno, mkdirP, mount, ok, readAll, root, rootCtx } from "./helpers.ts";
+import {
+  b,
+  lookupIno,
+  mkdirP,
+  mount,
+  mountTracker,
+  ok,
+  readAll,
+  root,
+  rootCtx,
+} from "./helpers.ts";
 import { MemoryNamespace } from "./memory-namespace.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 
 interface SyncPoint {
   metaLength: number;
@@ -77,7 +83,7 @@ async function recoverAndCheck(meta: MemoryNamespace, data: MemoryNamespace, poi
   expect(report.problems).toEqual([]);
   if (point === undefined) return summary;
   const again = await mount({ lockStaleMs: -1 }, meta, data);
-  mounted.push(again.fs);
+  mounts.track(again.fs);
   for (const [path, content] of point.files) {
     const [dir, name] = path.split("/") as [string, string];
     const ino = await lookupIno(again.fs, Number(dir), name);
@@ -90,7 +96,7 @@ async function recoverAndCheck(meta: MemoryNamespace, data: MemoryNamespace, poi
 describe("recovery after a crash anywhere", () => {
   test("every metadata prefix recovers to a filesystem fsck finds clean", async () => {
     const m = await mount({ flushIntervalMs: 60_000, metaDirtyMax: 40 });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const points = await workload(m);
     const total = m.meta.log.length;
     const step = Math.max(1, Math.floor(total / 250));
@@ -116,7 +122,7 @@ describe("recovery after a crash anywhere", () => {
 
   test("a data log cut at a sync point plus later metadata recovers clean", async () => {
     const m = await mount({ flushIntervalMs: 60_000 });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const points = await workload(m);
     for (const point of points) {
       for (const extra of [0, 0.3, 0.7]) {
@@ -130,7 +136,7 @@ describe("recovery after a crash anywhere", () => {
 
   test("a recovery cut at any of its own writes is finished by the next one", async () => {
     const m = await mount({ flushIntervalMs: 60_000, metaDirtyMax: 40 });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     await workload(m);
     const cut = Math.floor(m.meta.log.length * 0.55);
     const meta = MemoryNamespace.replay("meta", m.meta.log, cut);

@@ -3,7 +3,7 @@
  * everything reachable stays, counts are repaired, and the sweep runs at mount only after an
  * unclean end.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { decodeDirPage, encodeDirPage } from "../../src/fs/zdbfs/dir-codec.ts";
 import { fsck } from "../../src/fs/zdbfs/fsck.ts";
 import { decodeInode, encodeInode, type Inode } from "../../src/fs/zdbfs/inode-codec.ts";
@@ -19,15 +19,20 @@ import {
 } from "../../src/fs/zdbfs/keys.ts";
 import { formatRecovery, type RecoverySummary, recover } from "../../src/fs/zdbfs/recover.ts";
 import { decodeSuperblock, encodeSuperblock } from "../../src/fs/zdbfs/superblock.ts";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, mkdirP, mount, ok, readAll, root, rootCtx, writeFile } from "./helpers.ts";
+import {
+  b,
+  mkdirP,
+  mount,
+  mountTracker,
+  ok,
+  readAll,
+  root,
+  rootCtx,
+  writeFile,
+} from "./helpers.ts";
 import { MemoryNamespace } from "./memory-namespace.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 
 const hex = (key: Uint8Array) => Buffer.from(key).toString("hex");
 
@@ -92,7 +97,7 @@ describe("recover", () => {
     const second = await recover(meta, data);
     expect([second.orphanBlocks, second.orphanInodes, second.countsFixed]).toEqual([0, 0, 0]);
     const again = await mount({}, meta, data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     expect(again.fs.recovery).toBeNull();
     expect(Buffer.from(await readAll(again.fs, big)).equals(Buffer.from(bigContent))).toBe(true);
     expect(Buffer.from(await readAll(again.fs, a)).toString()).toBe("alpha");
@@ -179,7 +184,7 @@ describe("a rename caught between its page writes", () => {
         expect(await meta.get(inodeKey(file))).not.toBeNull();
         expect((await fsck(meta, data)).problems).toEqual([]);
         const again = await mount({ lockStaleMs: -1 }, meta, data);
-        mounted.push(again.fs);
+        mounts.track(again.fs);
         expect(Buffer.from(await readAll(again.fs, file)).toString()).toBe("precious");
       }
       expect(bothNames).toBeGreaterThan(0);
@@ -207,15 +212,15 @@ describe("recovery at mount", () => {
     await clean.fs.syncfs();
     await data.set(blockKey(8000, 3), b("written by a flush, inode never"));
     const crashed = await mount({ onRecovery, lockStaleMs: -1 }, meta, data);
-    mounted.push(crashed.fs);
+    mounts.track(crashed.fs);
     expect(scans).toBeGreaterThan(0);
     expect(summaries.length).toBe(1);
     expect(crashed.fs.recovery?.orphanBlocks).toBe(1);
     expect(Buffer.from(await readAll(crashed.fs, a)).toString()).toBe("alpha");
     await crashed.fs.destroy();
-    mounted = [];
+    mounts.forget();
     const after = await mount({ onRecovery }, meta, data);
-    mounted.push(after.fs);
+    mounts.track(after.fs);
     expect(after.fs.recovery).toBeNull();
     expect(summaries.length).toBe(1);
     expect((await fsck(meta, data)).problems).toEqual([]);
@@ -231,7 +236,7 @@ describe("recovery at mount", () => {
     data.failing = false;
     expect(await meta.get(lockKey())).not.toBeNull();
     const next = await mount({ lockStaleMs: -1 }, meta, data);
-    mounted.push(next.fs);
+    mounts.track(next.fs);
     expect(next.fs.recovery).not.toBeNull();
     expect((await fsck(meta, data)).problems).toEqual([]);
   });
@@ -246,7 +251,7 @@ describe("recovery at mount", () => {
     data.failing = false;
     expect(Buffer.from((await meta.get(lockKey())) as Uint8Array).toString()).toBe(dead);
     const next = await mount({}, meta, data);
-    mounted.push(next.fs);
+    mounts.track(next.fs);
     expect(next.fs.recovery?.orphanBlocks).toBe(1);
   });
 });

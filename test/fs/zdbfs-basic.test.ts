@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
+import { describe, expect, test } from "bun:test";
 import {
   b,
   Errno,
@@ -7,6 +6,7 @@ import {
   lookupIno,
   mkdirP,
   mount,
+  mountTracker,
   ok,
   readAll,
   root,
@@ -15,14 +15,10 @@ import {
   writeFile,
 } from "./helpers.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 async function fresh() {
   const m = await mount();
-  mounted.push(m.fs);
+  mounts.track(m.fs);
   return m;
 }
 
@@ -40,9 +36,9 @@ describe("zdbfs basics", () => {
     const ino = await writeFile(fs, root, "hello.txt", "hello world");
     expect(text(await readAll(fs, ino))).toBe("hello world");
     await fs.destroy();
-    mounted = [];
+    mounts.forget();
     const again = await mount({}, meta, data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     const found = await lookupIno(again.fs, root, "hello.txt");
     expect(found).toBe(ino);
     expect(text(await readAll(again.fs, found))).toBe("hello world");

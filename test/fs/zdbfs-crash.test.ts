@@ -4,17 +4,23 @@
  * prefix fsck must find no dangling entry, missing page or corrupt record, the filesystem must
  * mount, and every file fsync'ed before the cut must read back intact.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { fsck, fsckFatalKinds } from "../../src/fs/zdbfs/fsck.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, lookupIno, mkdirP, mount, ok, readAll, root, rootCtx } from "./helpers.ts";
+import {
+  b,
+  lookupIno,
+  mkdirP,
+  mount,
+  mountTracker,
+  ok,
+  readAll,
+  root,
+  rootCtx,
+} from "./helpers.ts";
 import { MemoryNamespace } from "./memory-namespace.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 
 interface SyncPoint {
   metaLength: number;
@@ -74,7 +80,7 @@ async function workload(fs: ZdbFs, meta: MemoryNamespace, data: MemoryNamespace)
 describe("crash consistency", () => {
   test("every metadata prefix is consistent and keeps what was synced", async () => {
     const m = await mount({ flushIntervalMs: 60_000, metaDirtyMax: 40 });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const points = await workload(m.fs, m.meta, m.data);
     expect(points.length).toBe(12);
     const total = m.meta.log.length;
@@ -95,7 +101,7 @@ describe("crash consistency", () => {
 
   test("a data namespace cut anywhere (metadata complete) never leaves a dangling entry", async () => {
     const m = await mount({ flushIntervalMs: 60_000 });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     await workload(m.fs, m.meta, m.data);
     const total = m.data.log.length;
     for (let cut = 0; cut <= total; cut += Math.max(1, Math.floor(total / 40))) {
@@ -108,14 +114,14 @@ describe("crash consistency", () => {
 
   test("after a cut at any sync point, synced files are intact and the fs mounts", async () => {
     const m = await mount({ flushIntervalMs: 60_000 });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const points = await workload(m.fs, m.meta, m.data);
     for (const point of points.filter((_, i) => i % 3 === 2)) {
       const extra = Math.floor((m.meta.log.length - point.metaLength) / 2);
       const meta = MemoryNamespace.replay("meta", m.meta.log, point.metaLength + extra);
       const data = MemoryNamespace.replay("data", m.data.log, point.dataLength);
       const again = await mount({ lockStaleMs: -1 }, meta, data);
-      mounted.push(again.fs);
+      mounts.track(again.fs);
       for (const [path, content] of point.files) {
         const [dir, name] = path.split("/") as [string, string];
         const ino = await lookupIno(again.fs, Number(dir), name);

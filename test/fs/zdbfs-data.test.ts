@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Whence } from "../../src/fs/operations.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
@@ -7,6 +7,7 @@ import {
   Errno,
   lookupIno,
   mount,
+  mountTracker,
   ok,
   readAll,
   root,
@@ -16,14 +17,10 @@ import {
 } from "./helpers.ts";
 
 const block = blockSizeBytes;
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 async function fresh(options = {}) {
   const m = await mount(options);
-  mounted.push(m.fs);
+  mounts.track(m.fs);
   return m;
 }
 function pattern(length: number, seed: number): Uint8Array {
@@ -68,9 +65,9 @@ describe("file data", () => {
     await fs.release(ino, fh, 0, rootCtx);
     expect(Buffer.from(await readAll(fs, ino)).equals(Buffer.from(reference))).toBe(true);
     await fs.destroy();
-    mounted = [];
+    mounts.forget();
     const again = await mount({}, meta, data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     expect(Buffer.from(await readAll(again.fs, ino)).equals(Buffer.from(reference))).toBe(true);
   });
 
@@ -226,9 +223,9 @@ describe("file data", () => {
     await fs.unlink(root, b("ghost"), rootCtx);
     await fs.syncfs();
     // crash: no release, no destroy; the lock of the dead mount is taken over as stale.
-    mounted = [];
+    mounts.forget();
     const again = await mount({ lockStaleMs: -1 }, meta, data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     expect(again.fs.orphansCleaned).toBe(1);
     expect(await again.fs.getattr(ino, undefined, rootCtx)).toBe(Errno.ENOENT);
     await again.fs.syncfs();
@@ -259,7 +256,7 @@ describe("file data", () => {
       fs.core.meta as never,
       data,
     );
-    mounted.push(fresh2.fs);
+    mounts.track(fresh2.fs);
     const h = ok(await fresh2.fs.open(ino, 0, rootCtx));
     const fetched: number[] = [];
     const get = data.get.bind(data);

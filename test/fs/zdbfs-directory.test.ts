@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { cookieOf, splitCookie } from "../../src/fs/zdbfs/directory.ts";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, listNames, mount, ok, root, rootCtx, text } from "./helpers.ts";
+import { b, listNames, mount, mountTracker, ok, root, rootCtx, text } from "./helpers.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 
 describe("large directories", () => {
   test("20,000 entries: lookups, readdir with small buffers, remount", async () => {
     const m = await mount({ metaDirtyMax: 5000 });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const fs = m.fs;
     const dir = ok(await fs.mkdir(root, b("big"), 0o755, 0, rootCtx)).attr.ino;
     const count = 20_000;
@@ -24,15 +19,15 @@ describe("large directories", () => {
     expect(new Set(names).size).toBe(count + 2);
     expect(ok(await fs.getattr(dir, undefined, rootCtx)).attr.nlink).toBe(2);
     await fs.destroy();
-    mounted = [];
+    mounts.forget();
     const again = await mount({}, m.meta, m.data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     expect((await listNames(again.fs, dir)).sort()).toEqual(names.sort());
   }, 60_000);
 
   test("a cookie stays valid while entries are added and removed during the listing", async () => {
     const m = await mount();
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const fs = m.fs;
     const dir = ok(await fs.mkdir(root, b("d"), 0o755, 0, rootCtx)).attr.ino;
     for (let i = 0; i < 3000; i++) ok(await fs.mknod(dir, b(`keep-${i}`), 0o100644, 0, 0, rootCtx));
@@ -61,7 +56,7 @@ describe("large directories", () => {
 
   test("readdirplus returns entries with attributes, fitting the buffer", async () => {
     const m = await mount();
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const dir = ok(await m.fs.mkdir(root, b("d"), 0o755, 0, rootCtx)).attr.ino;
     for (let i = 0; i < 50; i++) ok(await m.fs.mknod(dir, b(`n${i}`), 0o100600, 0, 0, rootCtx));
     const first = ok(await m.fs.readdirplus(dir, 0, 0, 1024, rootCtx));

@@ -1,19 +1,14 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { blockKey } from "../../src/fs/zdbfs/keys.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, mount, ok, root, rootCtx } from "./helpers.ts";
+import { b, mount, mountTracker, ok, root, rootCtx } from "./helpers.ts";
 
 const block = blockSizeBytes;
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 
 test("idle time writes streamed blocks back, not blocks under small writes", async () => {
   const { fs, data } = await mount({ writebackBytesMax: 64 * block, flushIntervalMs: 3_600_000 });
-  mounted.push(fs);
+  mounts.track(fs);
   const created = ok(await fs.create(root, b("f"), 0o644, 2, 0, rootCtx));
   const { ino } = created.entry.attr;
   const fh = created.open.fh;
@@ -36,7 +31,7 @@ test("idle time writes streamed blocks back, not blocks under small writes", asy
 
 test("a readahead queued by a sequential read runs in idle time", async () => {
   const { fs } = await mount({ readaheadBlocks: 4 });
-  mounted.push(fs);
+  mounts.track(fs);
   const created = ok(await fs.create(root, b("g"), 0o644, 2, 0, rootCtx));
   const { ino } = created.entry.attr;
   const fh = created.open.fh;

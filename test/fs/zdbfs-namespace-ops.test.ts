@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
+import { describe, expect, test } from "bun:test";
 import {
   b,
   ctxOf,
@@ -8,6 +7,7 @@ import {
   lookupIno,
   mkdirP,
   mount,
+  mountTracker,
   ok,
   readAll,
   root,
@@ -16,14 +16,10 @@ import {
   writeFile,
 } from "./helpers.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 async function fresh() {
   const m = await mount();
-  mounted.push(m.fs);
+  mounts.track(m.fs);
   return m.fs;
 }
 

@@ -1,15 +1,21 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, ctxOf, Errno, mkdirP, mount, ok, root, rootCtx, writeFile } from "./helpers.ts";
+import { describe, expect, test } from "bun:test";
+import {
+  b,
+  ctxOf,
+  Errno,
+  mkdirP,
+  mount,
+  mountTracker,
+  ok,
+  root,
+  rootCtx,
+  writeFile,
+} from "./helpers.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 async function fresh() {
   const m = await mount();
-  mounted.push(m.fs);
+  mounts.track(m.fs);
   return m.fs;
 }
 const alice = ctxOf(1000, 1000);

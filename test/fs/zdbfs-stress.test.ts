@@ -4,18 +4,24 @@
  * model and fsck must be clean afterwards, also after a remount.
  */
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { fsck } from "../../src/fs/zdbfs/fsck.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
 import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, lookupIno, mkdirP, mount, ok, readAll, root, rootCtx } from "./helpers.ts";
+import {
+  b,
+  lookupIno,
+  mkdirP,
+  mount,
+  mountTracker,
+  ok,
+  readAll,
+  root,
+  rootCtx,
+} from "./helpers.ts";
 
 const block = blockSizeBytes;
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 
 describe("stress", () => {
   test("concurrent writers, readers and renames with tiny caches stay consistent", async () => {
@@ -27,7 +33,7 @@ describe("stress", () => {
       metaDirtyMax: 30,
     };
     const m = await mount(options);
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const fs = m.fs;
     const dirs = await Promise.all([0, 1, 2, 3].map((i) => mkdirP(fs, root, `dir${i}`)));
     const model = new Map<string, Uint8Array>();
@@ -69,9 +75,9 @@ describe("stress", () => {
     const report = await fsck(m.meta, m.data);
     expect(report.problems).toEqual([]);
     await fs.destroy();
-    mounted = [];
+    mounts.forget();
     const again = await mount(options, m.meta, m.data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     await check(again.fs);
   }, 60_000);
 
@@ -81,7 +87,7 @@ describe("stress", () => {
       readCacheBytesMax: block,
       metaEvictAgeMs: 0,
     });
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const fs = m.fs;
     const created = ok(await fs.create(root, b("shared"), 0o644, 2, 0, rootCtx));
     const ino = created.entry.attr.ino;
@@ -105,9 +111,9 @@ describe("stress", () => {
     expect(Buffer.from(all).equals(Buffer.from(expected))).toBe(true);
     await fs.release(ino, created.open.fh, 0, rootCtx);
     await fs.destroy();
-    mounted = [];
+    mounts.forget();
     const again = await mount({}, m.meta, m.data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     expect(Buffer.from(await readAll(again.fs, ino)).equals(Buffer.from(expected))).toBe(true);
   }, 60_000);
 });

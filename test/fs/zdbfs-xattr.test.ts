@@ -1,13 +1,19 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { inodeKey, xattrsKey } from "../../src/fs/zdbfs/keys.ts";
-import type { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
-import { b, ctxOf, Errno, mount, ok, root, rootCtx, text, writeFile } from "./helpers.ts";
+import {
+  b,
+  ctxOf,
+  Errno,
+  mount,
+  mountTracker,
+  ok,
+  root,
+  rootCtx,
+  text,
+  writeFile,
+} from "./helpers.ts";
 
-let mounted: ZdbFs[] = [];
-afterEach(async () => {
-  for (const fs of mounted) await fs.destroy().catch(() => {});
-  mounted = [];
-});
+const mounts = mountTracker();
 const XATTR_CREATE = 1;
 const XATTR_REPLACE = 2;
 const alice = ctxOf(1000, 1000);
@@ -15,7 +21,7 @@ const alice = ctxOf(1000, 1000);
 describe("xattrs", () => {
   test("set/get/list/remove with CREATE and REPLACE flags; survives remount", async () => {
     const m = await mount();
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const fs = m.fs;
     const ino = await writeFile(fs, root, "f", "x");
     expect(await fs.getxattr(ino, b("user.a"), rootCtx)).toBe(Errno.ENODATA);
@@ -35,9 +41,9 @@ describe("xattrs", () => {
     expect(await fs.removexattr(ino, b("user.a"), rootCtx)).toBe(0);
     expect(await fs.removexattr(ino, b("user.a"), rootCtx)).toBe(Errno.ENODATA);
     await fs.destroy();
-    mounted = [];
+    mounts.forget();
     const again = await mount({}, m.meta, m.data);
-    mounted.push(again.fs);
+    mounts.track(again.fs);
     const later = ok(await again.fs.listxattr(ino, rootCtx))
       .map(text)
       .sort();
@@ -47,7 +53,7 @@ describe("xattrs", () => {
 
   test("limits: ERANGE for bad names, E2BIG past 64 KiB, ENOTSUP for unknown namespaces", async () => {
     const m = await mount();
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const ino = await writeFile(m.fs, root, "f", "x");
     expect(await m.fs.setxattr(ino, new Uint8Array(0), b("v"), 0, rootCtx)).toBe(Errno.ERANGE);
     expect(await m.fs.setxattr(ino, b(`user.${"n".repeat(251)}`), b("v"), 0, rootCtx)).toBe(
@@ -67,7 +73,7 @@ describe("xattrs", () => {
 
   test("rights: user.* needs write access; trusted.* is root only and hidden from others", async () => {
     const m = await mount();
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const fs = m.fs;
     const ino = await writeFile(fs, root, "f", "x");
     ok(await fs.setattr(ino, { mode: 0o644 }, rootCtx));
@@ -84,7 +90,7 @@ describe("xattrs", () => {
 
   test("deleting a file deletes its xattr record", async () => {
     const m = await mount();
-    mounted.push(m.fs);
+    mounts.track(m.fs);
     const ino = await writeFile(m.fs, root, "f", "x");
     await m.fs.setxattr(ino, b("user.a"), b("1"), 0, rootCtx);
     await m.fs.syncfs();
