@@ -48,6 +48,12 @@ export function mountTracker() {
     forget(): void {
       mounted.length = 0;
     },
+    /** A new filesystem over fresh memory namespaces, destroyed after the test. */
+    async fresh(options: Partial<ZdbFsOptions> = {}): Promise<Mounted> {
+      const m = await mount(options);
+      mounted.push(m.fs);
+      return m;
+    },
   };
 }
 

@@ -16,11 +16,7 @@ import {
 } from "./helpers.ts";
 
 const mounts = mountTracker();
-async function fresh() {
-  const m = await mount();
-  mounts.track(m.fs);
-  return m;
-}
+const fresh = () => mounts.fresh();
 
 describe("zdbfs basics", () => {
   test("root is a directory owned by the configured owner", async () => {

@@ -18,11 +18,7 @@ import {
 
 const block = blockSizeBytes;
 const mounts = mountTracker();
-async function fresh(options = {}) {
-  const m = await mount(options);
-  mounts.track(m.fs);
-  return m;
-}
+const fresh = (options = {}) => mounts.fresh(options);
 function pattern(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
   let x = seed >>> 0 || 1;

@@ -6,7 +6,6 @@ import {
   listNames,
   lookupIno,
   mkdirP,
-  mount,
   mountTracker,
   ok,
   readAll,
@@ -17,11 +16,7 @@ import {
 } from "./helpers.ts";
 
 const mounts = mountTracker();
-async function fresh() {
-  const m = await mount();
-  mounts.track(m.fs);
-  return m.fs;
-}
+const fresh = async () => (await mounts.fresh()).fs;
 
 describe("mknod, symlink, link", () => {
   test("mknod makes fifos, sockets and (as root) devices; rejects directories", async () => {

@@ -1,23 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import {
-  b,
-  ctxOf,
-  Errno,
-  mkdirP,
-  mount,
-  mountTracker,
-  ok,
-  root,
-  rootCtx,
-  writeFile,
-} from "./helpers.ts";
+import { b, ctxOf, Errno, mkdirP, mountTracker, ok, root, rootCtx, writeFile } from "./helpers.ts";
 
 const mounts = mountTracker();
-async function fresh() {
-  const m = await mount();
-  mounts.track(m.fs);
-  return m.fs;
-}
+const fresh = async () => (await mounts.fresh()).fs;
 const alice = ctxOf(1000, 1000);
 const bob = ctxOf(1001, 1001);
 

@@ -7,7 +7,6 @@ import {
   listNames,
   lookupIno,
   mkdirP,
-  mount,
   mountTracker,
   ok,
   readAll,
@@ -18,11 +17,7 @@ import {
 } from "./helpers.ts";
 
 const mounts = mountTracker();
-async function fresh() {
-  const m = await mount();
-  mounts.track(m.fs);
-  return m.fs;
-}
+const fresh = async () => (await mounts.fresh()).fs;
 const nlinkOf = async (fs: ZdbFs, ino: number) =>
   ok(await fs.getattr(ino, undefined, rootCtx)).attr.nlink;
 
