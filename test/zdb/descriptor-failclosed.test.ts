@@ -1,34 +1,22 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openEngine } from "../../src/zdb/engine.ts";
-import { removeDir, str, tempDir, utf8 } from "./helpers.ts";
+import { engineDirs, type PreparedEngine, str, utf8 } from "./helpers.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
+const prepareEngine = engineDirs("qss-zdb-desc-");
 
-async function prepared(): Promise<{
-  dir: string;
-  options: { dataDir: string; indexDir: string };
-}> {
-  const dir = tempDir("qss-zdb-desc-");
-  dirs.push(dir);
-  const options = { dataDir: join(dir, "data"), indexDir: join(dir, "index") };
-  const engine = await openEngine(options);
-  try {
+async function prepared(): Promise<PreparedEngine> {
+  const result = await prepareEngine(async (engine) => {
     engine.create("private");
     engine.setProperty("private", "password", "pw");
     engine.setProperty("private", "public", "0");
     await engine.namespace("private")?.set(utf8("k"), utf8("secret"));
     engine.create("other");
     await engine.namespace("other")?.set(utf8("k"), utf8("fine"));
-  } finally {
-    await engine.close();
-  }
-  expect(existsSync(join(dir, "index", "private", "zdb-namespace.tmp"))).toBe(false);
-  return { dir, options };
+  });
+  expect(existsSync(join(result.dir, "index", "private", "zdb-namespace.tmp"))).toBe(false);
+  return result;
 }
 
 test("a deleted descriptor fails closed: the namespace is frozen and private, never public", async () => {

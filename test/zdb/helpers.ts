@@ -1,7 +1,9 @@
+import { afterEach } from "bun:test";
 import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DaemonOptions, type RunningDaemon, startDaemon } from "../../src/zdb/daemon.ts";
+import { type Engine, openEngine } from "../../src/zdb/engine.ts";
 
 export const fixtureDir = new URL("../../../shared/fixtures/0-db-2.0.7/", import.meta.url).pathname;
 
@@ -23,6 +25,34 @@ export function fixtureCopy(): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+export interface PreparedEngine {
+  dir: string;
+  options: { dataDir: string; indexDir: string };
+}
+
+/**
+ * Engine directories filled by `populate` and closed again, removed after each test of the
+ * calling file: the starting point of tests that damage files and reopen.
+ */
+export function engineDirs(prefix: string) {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) removeDir(dir);
+  });
+  return async (populate: (engine: Engine) => Promise<void>): Promise<PreparedEngine> => {
+    const dir = tempDir(prefix);
+    dirs.push(dir);
+    const options = { dataDir: join(dir, "data"), indexDir: join(dir, "index") };
+    const engine = await openEngine(options);
+    try {
+      await populate(engine);
+    } finally {
+      await engine.close();
+    }
+    return { dir, options };
+  };
 }
 
 export async function startTestServer(

@@ -1,32 +1,19 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openEngine } from "../../src/zdb/engine.ts";
-import { removeDir, str, tempDir, utf8 } from "./helpers.ts";
+import { engineDirs, type PreparedEngine, str, utf8 } from "./helpers.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
+const prepareEngine = engineDirs("qss-zdb-nodata-");
 
-async function prepared(): Promise<{
-  dir: string;
-  options: { dataDir: string; indexDir: string };
-}> {
-  const dir = tempDir("qss-zdb-nodata-");
-  dirs.push(dir);
-  const options = { dataDir: join(dir, "data"), indexDir: join(dir, "index") };
-  const engine = await openEngine(options);
-  try {
+function prepared(): Promise<PreparedEngine> {
+  return prepareEngine(async (engine) => {
     engine.create("keep");
     engine.setProperty("keep", "password", "pw");
     await engine.namespace("keep")?.set(utf8("k"), utf8("precious"));
     engine.create("other");
     await engine.namespace("other")?.set(utf8("k"), utf8("fine"));
-  } finally {
-    await engine.close();
-  }
-  return { dir, options };
+  });
 }
 
 test("a missing current data file is not recreated over a live index (#18)", async () => {
