@@ -5,6 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { findMount } from "../../src/fuse/mount-table.ts";
+import { sysUmount2, UmountFlags } from "../../src/platform/libc.ts";
 
 export const repoRoot = resolve(import.meta.dir, "..", "..");
 const mountWaitMs = 30_000;
@@ -20,10 +22,7 @@ export interface QssMount {
 }
 
 export function isMounted(mountpoint: string): boolean {
-  const target = resolve(mountpoint);
-  return readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .some((line) => line.split(" ")[4] === target);
+  return findMount(resolve(mountpoint)) !== undefined;
 }
 
 export async function startQssMount(mountpoint: string, args: string[] = []): Promise<QssMount> {
@@ -71,7 +70,7 @@ export async function startQssMount(mountpoint: string, args: string[] = []): Pr
 }
 
 export function lazyUnmount(mountpoint: string): void {
-  Bun.spawnSync(["umount", "-l", mountpoint], { stdout: "ignore", stderr: "ignore" });
+  sysUmount2(resolve(mountpoint), UmountFlags.DETACH);
 }
 
 async function collect(
