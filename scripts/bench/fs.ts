@@ -110,7 +110,9 @@ function timeShell(directory: string, script: string): number {
 }
 
 function shellCases(directory: string): Record<string, number> {
-  const tarball = join(tmpdir(), "qss-bench-include.tar");
+  // In the bench's own work directory, so it goes with it. Made again before each side: that
+  // also reads /usr/include, so both sides' `diff -r` start from the same warm page cache.
+  const tarball = join(work, "include.tar");
   Bun.spawnSync(["tar", "-cf", tarball, "-C", "/usr", "include"]);
   const times = {
     "create-files": timeShell(

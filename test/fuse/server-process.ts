@@ -73,6 +73,9 @@ export async function startServer(
   );
   if (!ok || child.exitCode !== null) {
     child.kill("SIGKILL");
+    await child.exited;
+    // The directories are the server's from here on, as `stop` removes them: so on failure too.
+    rmSync(dirs.root, { recursive: true, force: true });
     throw new Error(`qss mount did not start: ${out.text}`);
   }
   const stop = async (): Promise<void> => {
