@@ -82,6 +82,13 @@ export class ZdbClientNamespace implements ZdbNamespace {
     return bytesOrNull("GET", this.name, await this.call("GET", [Buffer.from(key)]));
   }
 
+  async getInto(key: Uint8Array, target: Uint8Array): Promise<number | null> {
+    const value = await this.get(key);
+    if (value === null) return null;
+    if (value.length <= target.length) target.set(value);
+    return value.length;
+  }
+
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
     const reply = await this.call("SET", [Buffer.from(key), Buffer.from(value)]);
     return bytesOrNull("SET", this.name, reply);

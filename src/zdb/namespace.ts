@@ -43,6 +43,12 @@ export interface ZdbNamespace {
   /** The value, or null when the key is missing or deleted. */
   get(key: Uint8Array): Promise<Uint8Array | null>;
   /**
+   * Like `get`, into the caller's `target` (a recycled buffer: no allocation per read).
+   * Resolves to the value's length, its bytes copied to `target` only when it fits, or null
+   * when the key is missing or deleted.
+   */
+  getInto(key: Uint8Array, target: Uint8Array): Promise<number | null>;
+  /**
    * Store `value`. In seq mode an empty key inserts and the new 8-byte little-endian id is
    * returned; an existing id updates. Returns the key, or null when the value was byte-identical
    * to the stored one and nothing was appended.

@@ -57,6 +57,14 @@ export class MemoryNamespace implements ZdbNamespace {
     return entry === undefined ? null : entry.value.slice();
   }
 
+  async getInto(key: Uint8Array, target: Uint8Array): Promise<number | null> {
+    this.#check();
+    const entry = this.#entries.get(id(key));
+    if (entry === undefined) return null;
+    if (entry.value.length <= target.length) target.set(entry.value);
+    return entry.value.length;
+  }
+
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
     this.#check();
     if (value.length > valueBytesMax) throw new Error("Payload too big");

@@ -11,7 +11,7 @@ describe("block cache buffer recycling", () => {
     const writes = cache.snapshotDirty();
     cache.markWritten(writes);
     // A second clean block pushes the first out of the one-block read cache.
-    cache.insertClean(1, 1, new Uint8Array(blockSizeBytes));
+    cache.insertClean(1, 1, new Uint8Array(blockSizeBytes), cache.beginFetch());
     expect(cache.get(1, 0)).toBeUndefined();
     // Over half a block: the buffer has a whole block of room, so it comes from the spares.
     const base = new Uint8Array(20_000).fill(7);
@@ -43,5 +43,46 @@ describe("block cache buffer recycling", () => {
     expect(block.data.every((v) => v === 5)).toBe(true);
     cache.dirtyWhole(1, 0, source); // unfrozen own buffer: overwritten in place
     expect(block.data.every((v) => v === 9)).toBe(true);
+  });
+});
+
+describe("block cache and direct writes", () => {
+  test("a fetch that raced a direct write of its block does not cache the older bytes", () => {
+    const cache = new BlockCache(4 * blockSizeBytes);
+    const ticket = cache.beginFetch();
+    cache.forgetForDirectWrite(1, 0); // the store now holds newer bytes than the fetch read
+    const block = cache.insertClean(1, 0, whole(1), ticket);
+    expect(block.data[0]).toBe(1); // the racing reader still gets what it read
+    expect(cache.get(1, 0)).toBeUndefined();
+    // A fetch begun after the write caches normally.
+    cache.insertClean(1, 0, whole(2), cache.beginFetch());
+    expect(cache.get(1, 0)?.data[0]).toBe(2);
+  });
+
+  test("a direct write of another block leaves a running fetch cacheable", () => {
+    const cache = new BlockCache(4 * blockSizeBytes);
+    const ticket = cache.beginFetch();
+    cache.forgetForDirectWrite(1, 7);
+    cache.insertClean(1, 0, whole(3), ticket);
+    expect(cache.get(1, 0)?.data[0]).toBe(3);
+  });
+
+  test("a direct write drops the cached copy, dirty or clean", () => {
+    const cache = new BlockCache(4 * blockSizeBytes);
+    cache.dirtyWhole(1, 0, whole(4));
+    cache.forgetForDirectWrite(1, 0);
+    expect(cache.get(1, 0)).toBeUndefined();
+    expect(cache.dirtyBytes).toBe(0);
+    expect(cache.snapshotDirty()).toHaveLength(0);
+  });
+
+  test("a block being flushed reports frozen until written", () => {
+    const cache = new BlockCache(4 * blockSizeBytes);
+    cache.dirtyWhole(1, 0, whole(5));
+    expect(cache.isFrozen(1, 0)).toBe(false);
+    const writes = cache.snapshotDirty();
+    expect(cache.isFrozen(1, 0)).toBe(true);
+    cache.markWritten(writes);
+    expect(cache.isFrozen(1, 0)).toBe(false);
   });
 });

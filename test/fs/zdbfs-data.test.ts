@@ -255,10 +255,10 @@ describe("file data", () => {
     mounts.track(fresh2.fs);
     const h = ok(await fresh2.fs.open(ino, 0, rootCtx));
     const fetched: number[] = [];
-    const get = data.get.bind(data);
-    data.get = async (key) => {
+    const getInto = data.getInto.bind(data);
+    data.getInto = async (key, target) => {
       fetched.push(new DataView(key.buffer, key.byteOffset).getUint32(9));
-      return get(key);
+      return getInto(key, target);
     };
     await fresh2.fs.read(ino, h.fh, 0, block, rootCtx);
     await fresh2.fs.read(ino, h.fh, block, block, rootCtx);

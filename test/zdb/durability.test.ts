@@ -47,3 +47,37 @@ test("sync() with nothing pending resolves at once; a second engine on the direc
     removeDir(dir);
   }
 });
+
+test("in-process sets of one synchronous run share one flush; a failed flush rejects them all", async () => {
+  const dir = tempDir();
+  try {
+    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    let flushes = 0;
+    const realFlush = ns.store.flushPending.bind(ns.store);
+    ns.store.flushPending = () => {
+      flushes++;
+      realFlush();
+    };
+    const value = new Uint8Array(32 * 1024).fill(9);
+    await Promise.all(Array.from({ length: 32 }, (_v, i) => ns.set(utf8(`b${i}`), value)));
+    expect(flushes).toBe(1);
+    value.fill(0); // the caller's buffer is free again once the promises settled
+    expect((await ns.get(utf8("b31")))?.every((v) => v === 9)).toBe(true);
+
+    ns.store.flushPending = () => {
+      ns.store.failure = "simulated EIO";
+      throw new Error("simulated EIO");
+    };
+    const failing = Array.from({ length: 4 }, (_v, i) => ns.set(utf8(`c${i}`), value));
+    const results = await Promise.allSettled(failing);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected", "rejected"]);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toContain("simulated EIO");
+    ns.store.flushPending = realFlush;
+    await expect(ns.set(utf8("after"), value)).rejects.toThrow("Cannot write data right now");
+    await engine.close();
+  } finally {
+    removeDir(dir);
+  }
+});

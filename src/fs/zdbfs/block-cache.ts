@@ -52,6 +52,14 @@ export class BlockCache {
   readonly #spare: Uint8Array[] = [];
   readonly #dirtyByIno = new Map<number, Set<CachedBlock>>();
   readonly #cleanBytesMax: number;
+  /**
+   * Blocks written straight to the store (not through the cache) while fetches were running,
+   * with the fetch count at that moment: a fetch that started before such a write must not
+   * cache what it read (stale). Cleared whenever no fetch runs.
+   */
+  readonly #writtenDuringFetch = new Map<string, number>();
+  #fetchesStarted = 0;
+  #fetchesRunning = 0;
   #dirtyCount = 0;
   #cleanBytes = 0;
 
@@ -77,8 +85,73 @@ export class BlockCache {
     return block;
   }
 
-  /** Insert a block read from the store, unless one is cached already (which wins). */
-  insertClean(ino: number, index: number, data: Uint8Array): CachedBlock {
+  /** A fetch from the store begins; pass the ticket to `insertClean` (or `endFetch`). */
+  beginFetch(): number {
+    this.#fetchesRunning++;
+    return ++this.#fetchesStarted;
+  }
+
+  endFetch(): void {
+    this.#fetchesRunning--;
+    if (this.#fetchesRunning === 0) this.#writtenDuringFetch.clear();
+  }
+
+  /**
+   * A block is being written to the store directly: its cached copy goes, and fetches already
+   * running will not cache the older bytes they may read. Only when it is not being flushed
+   * (`isFrozen`), else the flush could land after the direct write.
+   */
+  forgetForDirectWrite(ino: number, index: number): void {
+    this.drop(ino, index);
+    if (this.#fetchesRunning > 0)
+      this.#writtenDuringFetch.set(`${ino}:${index}`, this.#fetchesStarted);
+  }
+
+  /** The block is cached and a flush is writing its buffer now. */
+  isFrozen(ino: number, index: number): boolean {
+    return this.#blocks.get(`${ino}:${index}`)?.frozen === true;
+  }
+
+  /** A whole-block buffer to fetch into (a spare when there is one; contents undefined). */
+  takeBuffer(): Uint8Array {
+    return this.#allocate(blockSizeBytes, blockSizeBytes);
+  }
+
+  /**
+   * Like `insertClean`, for `length` bytes fetched into `buffer` from `takeBuffer()` (the
+   * cache owns it from now on and recycles it once evicted).
+   */
+  insertFetched(
+    ino: number,
+    index: number,
+    buffer: Uint8Array,
+    length: number,
+    ticket: number,
+  ): CachedBlock {
+    if (length < buffer.length) buffer.fill(0, length);
+    const block = this.insertClean(ino, index, buffer, ticket, length);
+    if (block.data !== buffer) {
+      // An existing block won: the fresh bytes are not needed.
+      if (this.#spare.length < spareCountMax) this.#spare.push(buffer);
+    } else if (this.#blocks.get(`${ino}:${index}`) === block) block.owned = true;
+    return block;
+  }
+
+  /**
+   * Insert a block read from the store by the fetch holding `ticket`, unless one is cached
+   * already (which wins) or the block was written directly since that fetch began (then the
+   * bytes are returned uncached: right for the reader that raced the write, stale afterwards).
+   */
+  insertClean(
+    ino: number,
+    index: number,
+    data: Uint8Array,
+    ticket: number,
+    length = data.length,
+  ): CachedBlock {
+    const written = this.#writtenDuringFetch.get(`${ino}:${index}`);
+    const stale = written !== undefined && written >= ticket;
+    this.endFetch();
     const existing = this.#blocks.get(`${ino}:${index}`);
     if (existing !== undefined) return existing;
     const block = {
@@ -92,6 +165,8 @@ export class BlockCache {
       owned: false,
       replaced: false,
     };
+    // Stale: the caller copies from it now; the buffer is left to the collector.
+    if (stale) return block;
     this.#blocks.set(`${ino}:${index}`, block);
     this.#cleanBytes += data.length;
     this.#evictClean();

@@ -59,6 +59,8 @@ export class FsCore {
   readonly openCounts = new Map<number, number>();
   /** Blocks to delete from the data namespace after the next metadata write. */
   readonly blockDeletes = new Map<string, { ino: number; index: number }>();
+  /** Blocks a running commit will delete (ids as in blockDeletes): no direct writes to them. */
+  deletingBlocks = new Set<string>();
   orphans = new Set<number>();
   /** O_TMPFILE inodes: nlink 0 yet allowed to be linked in (I_LINKABLE). */
   readonly linkable = new Set<number>();
@@ -124,6 +126,7 @@ export class FsCore {
       const blockWrites = this.blocks.snapshotDirty();
       const meta = this.records.snapshot();
       const deletes = [...this.blockDeletes.values()];
+      this.deletingBlocks = new Set(this.blockDeletes.keys());
       this.blockDeletes.clear();
       try {
         await this.#writeBlocks(blockWrites);
@@ -137,6 +140,8 @@ export class FsCore {
           if (!this.blocks.get(d.ino, d.index)) this.blockDeletes.set(id, d);
         }
         throw error;
+      } finally {
+        this.deletingBlocks = new Set();
       }
       this.records.evict();
     });

@@ -19,7 +19,12 @@ import type { FsCore } from "./core.ts";
 import type { Inode } from "./inode-codec.ts";
 import { now, putInode } from "./inode-table.ts";
 import { bitmapKey, blockKey } from "./keys.ts";
-import { bitmapPageBlocks, blockSizeBytes as bs, fileSizeBytesMax } from "./limits.ts";
+import {
+  bitmapPageBlocks,
+  blockSizeBytes as bs,
+  directWriteBytesMin,
+  fileSizeBytesMax,
+} from "./limits.ts";
 
 const ENXIO = 6;
 
@@ -70,14 +75,34 @@ async function fetchBlock(core: FsCore, ino: number, index: number): Promise<Uin
   return (await core.data.get(blockKey(ino, index))) ?? new Uint8Array(0);
 }
 
-/** Current bytes of a block: cached, fetched (and cached), or null for a hole. */
-async function blockBytes(core: FsCore, ino: number, index: number): Promise<Uint8Array | null> {
-  const cached = core.blocks.get(ino, index);
-  if (cached !== undefined) return cached.data.subarray(0, cached.length);
-  if (!hasBlock(core.records, ino, index)) return null;
-  const bytes = await fetchBlock(core, ino, index);
-  const block = core.blocks.insertClean(ino, index, bytes);
-  return block.data.subarray(0, block.length);
+/**
+ * Fetch a block into the read cache (see BlockCache.insertClean for when it is not kept) and
+ * hand it to `use` in the same synchronous step: once evicted its buffer is recycled, so it
+ * must not be read after any await.
+ */
+async function fetchIntoCache(
+  core: FsCore,
+  ino: number,
+  index: number,
+  use: (block: CachedBlock) => void = () => {},
+): Promise<void> {
+  const ticket = core.blocks.beginFetch();
+  // Into a recycled buffer: fresh memory costs a page fault per 4 KiB (see block-cache.ts).
+  const buffer = core.blocks.takeBuffer();
+  let length: number | null;
+  try {
+    length = await core.data.getInto(blockKey(ino, index), buffer);
+    if (length !== null && length > buffer.length) {
+      // Not a block this filesystem wrote (damaged store): its first block's worth counts.
+      const bytes = (await fetchBlock(core, ino, index)).subarray(0, buffer.length);
+      buffer.set(bytes);
+      length = bytes.length;
+    }
+  } catch (error) {
+    core.blocks.endFetch();
+    throw error;
+  }
+  use(core.blocks.insertFetched(ino, index, buffer, length ?? 0, ticket));
 }
 
 export async function readData(core: FsCore, inode: Inode, offset: number, size: number) {
@@ -105,10 +130,7 @@ export async function readData(core: FsCore, inode: Inode, offset: number, size:
     return absent;
   });
   await Promise.all(
-    missing.map(async (index) => {
-      const bytes = await fetchBlock(core, inode.ino, index);
-      copy(index, core.blocks.insertClean(inode.ino, index, bytes));
-    }),
+    missing.map((index) => fetchIntoCache(core, inode.ino, index, (block) => copy(index, block))),
   );
   return out;
 }
@@ -123,7 +145,7 @@ export async function readAhead(core: FsCore, inode: Inode, fromBlock: number, c
     for (let index = fromBlock; index <= last; index++) {
       const cached = core.blocks.get(inode.ino, index) !== undefined;
       if (!cached && hasBlock(core.records, inode.ino, index)) {
-        started.push(blockBytes(core, inode.ino, index));
+        started.push(fetchIntoCache(core, inode.ino, index));
       }
     }
     return started;
@@ -153,7 +175,12 @@ function countPresent(core: FsCore, inode: Inode, index: number, block: CachedBl
   return block;
 }
 
-/** Returns the bytes written, or -errno. */
+/**
+ * Returns the bytes written, or -errno. Whole blocks of a large write (a stream) go straight
+ * to the store from the caller's buffer: no copy into the cache, no later flush. Blocks a
+ * flush is writing, or whose delete a commit is running, take the cached path (either could
+ * otherwise land after the direct write and undo it).
+ */
 export async function writeData(
   core: FsCore,
   inode: Inode,
@@ -167,7 +194,9 @@ export async function writeData(
   const last = Math.floor((end - 1) / bs);
   const partial = [...new Set([first, last])].filter((i) => i * bs < offset || (i + 1) * bs > end);
   const range = { firstBlock: first, lastBlock: last, partial };
-  return withBlocks(core, inode.ino, range, (bases) => {
+  const streaming = data.length >= directWriteBytesMin;
+  const direct: number[] = [];
+  const written = await withBlocks(core, inode.ino, range, (bases) => {
     const fresh = countAbsent(core.records, inode.ino, first, last);
     if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes)
       return -Errno.ENOSPC;
@@ -177,7 +206,10 @@ export async function writeData(
       const to = Math.min(end, blockStart + bs);
       const source = data.subarray(from - offset, to - offset);
       if (to - from === bs) {
-        core.blocks.dirtyWhole(inode.ino, index, source);
+        if (streaming && canWriteDirect(core, inode.ino, index)) {
+          core.blocks.forgetForDirectWrite(inode.ino, index);
+          direct.push(index);
+        } else core.blocks.dirtyWhole(inode.ino, index, source);
         continue;
       }
       const block = core.blocks.dirty(inode.ino, index, bases.get(index) ?? null, to - blockStart);
@@ -196,6 +228,40 @@ export async function writeData(
     putInode(core, inode);
     return data.length;
   });
+  if (direct.length > 0) await writeDirect(core, inode.ino, direct, offset, data);
+  return written;
+}
+
+function canWriteDirect(core: FsCore, ino: number, index: number): boolean {
+  return !core.blocks.isFrozen(ino, index) && !core.deletingBlocks.has(`${ino}:${index}`);
+}
+
+/**
+ * Store whole blocks from `data` (which starts at file `offset`). A block the store refuses is
+ * kept dirty in the cache instead, so the write is never lost: its error comes back from the
+ * next flush or fsync, as for any write-back. The inode lock is held, so no newer write of
+ * these blocks can come in between.
+ */
+async function writeDirect(
+  core: FsCore,
+  ino: number,
+  indexes: number[],
+  offset: number,
+  data: Uint8Array,
+): Promise<void> {
+  const bytesOf = (index: number) => data.subarray(index * bs - offset, (index + 1) * bs - offset);
+  const failed: number[] = [];
+  // All at once: the embedded engine writes them with one writev, a remote one gets them pipelined.
+  await Promise.all(
+    indexes.map(async (index) => {
+      try {
+        await core.data.set(blockKey(ino, index), bytesOf(index));
+      } catch {
+        failed.push(index);
+      }
+    }),
+  );
+  for (const index of failed) core.blocks.dirtyWhole(ino, index, bytesOf(index));
 }
 
 /** Zero [from, to) of block `index` (within one block), if present. */

@@ -37,6 +37,12 @@ export const idleWritebackFraction = 4;
 export const idleWriteBlocksMax = 8;
 /** Readaheads waiting for idle time; older ones are dropped past this. */
 export const pendingReadaheadsMax = 8;
+/**
+ * Writes at least this large store their whole blocks directly (see file-data.ts writeData):
+ * streams skip the copy into the write-back cache. Smaller writes are cached, so a block
+ * rewritten again and again is stored once per flush, not once per write.
+ */
+export const directWriteBytesMin = 128 * 1024;
 /** Parallel requests one flush keeps in flight per namespace. */
 export const flushConcurrencyMax = 16;
 /** Bytes one copy_file_range step moves. */
