@@ -86,3 +86,19 @@ describe("block cache and direct writes", () => {
     expect(cache.isFrozen(1, 0)).toBe(false);
   });
 });
+
+test("a block fetched into a recycled buffer keeps its stored length and zeros past it", () => {
+  const cache = new BlockCache(4 * blockSizeBytes);
+  const buffer = cache.takeBuffer();
+  buffer.fill(0xee); // a recycled buffer holds old bytes
+  buffer.fill(1, 0, 100);
+  const block = cache.insertFetched(1, 0, buffer, 100, cache.beginFetch());
+  expect(block.length).toBe(100);
+  expect(block.owned).toBe(true);
+  expect(block.data.subarray(100).every((v) => v === 0)).toBe(true);
+  // Modified later, only its bytes (not the whole buffer) are written back.
+  const dirty = cache.dirty(1, 0, null, 101);
+  dirty.data[100] = 2;
+  dirty.length = 101;
+  expect(cache.snapshotDirty()[0]?.bytes.length).toBe(101);
+});
