@@ -158,7 +158,7 @@ export class BlockCache {
       ino,
       index,
       data,
-      length: data.length,
+      length,
       version: 0,
       writtenVersion: 0,
       frozen: false,
