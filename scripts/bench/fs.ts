@@ -3,11 +3,12 @@
  *
  *   npx bun scripts/bench/fs.ts [--quick] [--json] [--keep]
  *
- * fio (psync, one job): sequential 1 MiB write (end_fsync=1) and read, random 4 KiB write and
- * read; then metadata from a shell (create, `ls -l`, delete 10,000 files) and an untar of
+ * fio (psync, one job, best of 2): sequential 1 MiB write (end_fsync=1) and read, random 4 KiB
+ * write and read; then metadata from a shell (create, `ls -l`, delete 10,000 files) and an untar of
  * /usr/include followed by `diff -r`. The page cache is dropped before every read job. Ratios
  * are oriented so that higher is better for qss; peak RSS of the qss process is reported too.
  */
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +73,23 @@ function dropCaches(): void {
   Bun.spawnSync(["sh", "-c", "echo 3 > /proc/sys/vm/drop_caches"]);
 }
 
+/**
+ * Best of `fioRepeats` runs: on this shared VM a single run moves by 2x or more, the plain
+ * disk's as much as qss's (the first cold read after a large write, whoever does it, costs up
+ * to 4x the CPU of the next one). Write jobs start from a fresh file each time.
+ */
+const fioRepeats = 2;
+
 function runFio(directory: string, job: FioJob): number {
+  let best = 0;
+  for (let run = 0; run < fioRepeats; run++) best = Math.max(best, runFioOnce(directory, job));
+  return best;
+}
+
+function runFioOnce(directory: string, job: FioJob): number {
+  if (job.rw === "write" || job.rw === "randwrite") {
+    rmSync(join(directory, `bench-${job.blockSize}`), { force: true });
+  }
   if (job.rw === "read" || job.rw === "randread") dropCaches();
   const args = [
     "fio",

@@ -136,8 +136,8 @@ export const mountCommand = defineCommand({
     "read-mode": { type: "string", description: "poll (main thread) or workers", default: "poll" },
     "spin-ms": {
       type: "string",
-      description: "poll mode: busy-poll time after a request",
-      default: "0",
+      description: "poll mode: busy-poll time after a request (0 = sleep at once)",
+      default: "0.2",
     },
   },
   async run({ args }) {

@@ -56,7 +56,8 @@ const readerCountDefault = 4;
 const slotsPerReaderDefault = 2;
 const EBUSY = 16;
 const slotCountDefault = 16;
-const spinMsDefault = 0;
+/** Measured on the 2-vCPU VM: untar of /usr/include 6.9 s without a spin, 3.7 s with 0.2 ms. */
+const spinMsDefault = 0.2;
 
 function readerFds(sessionFd: number, count: number, clone: boolean): number[] {
   const fds = [sessionFd];
