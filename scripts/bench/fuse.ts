@@ -21,7 +21,8 @@ const optionValue = (name: string, fallback: string): string => {
   return at >= 0 && args[at + 1] !== undefined ? (args[at + 1] as string) : fallback;
 };
 const readMode = optionValue("--read-mode", "poll");
-const spinMs = optionValue("--spin-ms", "0");
+/** Empty: the mount's own default. */
+const spinMs = optionValue("--spin-ms", "");
 const cloneDevice = args.includes("--clone-device") ? ["--clone-device"] : [];
 const rounds = Number(optionValue("--rounds", quick ? "1" : "3"));
 const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -169,8 +170,7 @@ async function main(): Promise<void> {
         "--memory",
         "--read-mode",
         readMode,
-        "--spin-ms",
-        spinMs,
+        ...(spinMs === "" ? [] : ["--spin-ms", spinMs]),
         ...cloneDevice,
         qss,
       ],
