@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { type DaemonOptions, type RunningDaemon, startDaemon } from "../../src/zdb/daemon.ts";
 import { type Engine, openEngine } from "../../src/zdb/engine.ts";
 
-export const fixtureDir = new URL("../../../shared/fixtures/0-db-2.0.7/", import.meta.url).pathname;
+/** Files of the reference server (copied from shared/fixtures, so a clone anywhere has them). */
+export const fixtureDir = new URL("./fixtures/0-db-2.0.7/", import.meta.url).pathname;
 
 export function tempDir(prefix = "qss-zdb-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
