@@ -92,6 +92,11 @@ export interface RequestContext {
   gid: number;
   pid: number;
   signal: AbortSignal;
+  /**
+   * Read requests only, when the server has it: memory that `read` may fill and return a view
+   * of (no allocation per read). It stays untouched until this request is answered.
+   */
+  readRoom?: Uint8Array;
 }
 
 export interface OpenReply {

@@ -36,6 +36,8 @@ export class Call implements RequestContext {
   readonly gid: number;
   readonly pid: number;
   replied = false;
+  /** See RequestContext.readRoom. */
+  readRoom: Uint8Array | undefined;
   private controller: AbortController | undefined;
 
   constructor(

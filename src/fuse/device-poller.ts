@@ -124,7 +124,7 @@ class DevicePoller {
       if (length > 0) {
         const gapMs = performance.now() - this.lastRequestMs;
         this.spinMisses = gapMs <= this.options.spinMs ? 0 : this.spinMisses + 1;
-        const pending = this.session.handle(buffer.subarray(0, length), this.options.fd);
+        const pending = this.session.handle(buffer.subarray(0, length), this.options.fd, buffer);
         if (pending === undefined) this.free.push(slot);
         else pending.finally(() => this.release(slot));
         handled++;

@@ -55,8 +55,8 @@ export function serveWithReaders(session: FuseSession, options: ReaderOptions): 
     }
     const slot = Math.floor(message / slotIndexFactor);
     const length = message - slot * slotIndexFactor;
-    const bytes = (views[slot] as Uint8Array).subarray(0, length);
-    const pending = session.handle(bytes, fdOfSlot[slot] as number);
+    const view = views[slot] as Uint8Array;
+    const pending = session.handle(view.subarray(0, length), fdOfSlot[slot] as number, view);
     if (pending === undefined) release(slot);
     else pending.finally(() => release(slot));
   };

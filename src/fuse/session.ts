@@ -43,9 +43,10 @@ export class FuseSession implements SessionControl {
 
   /**
    * Handles one request read from `fd`. `bytes` is valid until the returned promise settles
-   * (or at once if nothing is returned).
+   * (or at once if nothing is returned); so is `slot`, the whole buffer `bytes` was read into
+   * (starting with it): what the request does not fill is lent to a READ as its reply room.
    */
-  handle(bytes: Uint8Array, fd: number): Promise<void> | undefined {
+  handle(bytes: Uint8Array, fd: number, slot?: Uint8Array): Promise<void> | undefined {
     this.stats.requests++;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const header = D.decodeInHeader(view, bytes.byteLength);
@@ -55,6 +56,7 @@ export class FuseSession implements SessionControl {
       this.opcodeCounts[header.opcode] = (this.opcodeCounts[header.opcode] ?? 0) + 1;
     }
     const call = new Call(header, fd, this.writer, this.ops);
+    if (header.opcode === Opcode.READ && slot !== undefined) call.readRoom = roomAfter(bytes, slot);
     if (entry === undefined) {
       this.stats.unknown++;
       call.error(ENOSYS);
@@ -146,4 +148,10 @@ export class FuseSession implements SessionControl {
     }
     c.ok();
   }
+}
+
+/** The part of `slot` after `bytes`, when `bytes` is its beginning. */
+function roomAfter(bytes: Uint8Array, slot: Uint8Array): Uint8Array | undefined {
+  if (bytes.buffer !== slot.buffer || bytes.byteOffset !== slot.byteOffset) return undefined;
+  return slot.subarray(bytes.byteLength);
 }

@@ -105,19 +105,38 @@ async function fetchIntoCache(
   use(core.blocks.insertFetched(ino, index, buffer, length ?? 0, ticket));
 }
 
-export async function readData(core: FsCore, inode: Inode, offset: number, size: number) {
+/**
+ * The file's bytes at [offset, offset + size), cut at its end. With `room` (memory lent by the
+ * caller, large enough), they are placed there and a view of it is returned: no allocation.
+ */
+export async function readData(
+  core: FsCore,
+  inode: Inode,
+  offset: number,
+  size: number,
+  room?: Uint8Array,
+) {
   const end = Math.min(offset + size, inode.size);
   if (offset >= end) return new Uint8Array(0);
-  const out = new Uint8Array(end - offset);
+  // A lent room holds old bytes: every byte of it is written below (holes and short blocks
+  // with zeros); fresh memory is zero already.
+  const lent = room !== undefined && room.length >= end - offset;
+  const out = lent ? room.subarray(0, end - offset) : new Uint8Array(end - offset);
   const first = Math.floor(offset / bs);
   const last = Math.floor((end - 1) / bs);
   // Copies in the synchronous step that found the block: cached buffers are recycled once
   // evicted, so no view of them may wait across an await.
-  const copy = (index: number, block: CachedBlock): void => {
+  const copy = (index: number, block: CachedBlock | null): void => {
     const blockStart = index * bs;
     const from = Math.max(offset, blockStart) - blockStart;
-    const to = Math.min(end, blockStart + bs, blockStart + block.length) - blockStart;
-    if (to > from) out.set(block.data.subarray(from, to), blockStart + from - offset);
+    const stop = Math.min(end, blockStart + bs) - blockStart;
+    const to = Math.min(stop, block?.length ?? 0);
+    if (block !== null && to > from) {
+      out.set(block.data.subarray(from, to), blockStart + from - offset);
+    }
+    if (lent && stop > Math.max(from, to)) {
+      out.fill(0, blockStart + Math.max(from, to) - offset, blockStart + stop - offset);
+    }
   };
   const range = { firstBlock: first, lastBlock: last, partial: [] };
   const missing = await withBlocks(core, inode.ino, range, () => {
@@ -126,6 +145,7 @@ export async function readData(core: FsCore, inode: Inode, offset: number, size:
       const cached = core.blocks.get(inode.ino, index);
       if (cached !== undefined) copy(index, cached);
       else if (hasBlock(core.records, inode.ino, index)) absent.push(index);
+      else copy(index, null);
     }
     return absent;
   });

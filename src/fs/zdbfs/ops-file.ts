@@ -111,7 +111,14 @@ export async function tmpfile(
   return { entry: entryOf(core, inode), open: { fh } };
 }
 
-export async function read(core: FsCore, ino: number, fh: number, offset: number, size: number) {
+export async function read(
+  core: FsCore,
+  ino: number,
+  fh: number,
+  offset: number,
+  size: number,
+  room?: Uint8Array,
+) {
   // No access-mode check: the kernel checks the descriptor, and with its writeback cache it
   // reads pages through write-only handles to fill partial page writes.
   const handle = handleFor(core, ino, fh);
@@ -119,7 +126,7 @@ export async function read(core: FsCore, ino: number, fh: number, offset: number
   const inode = await getInode(core, ino);
   if (inode === null) return Errno.ENOENT;
   if (isDir(inode)) return Errno.EISDIR;
-  const data = await readData(core, inode, offset, size);
+  const data = await readData(core, inode, offset, size, room);
   if (handle !== null) {
     const end = offset + data.length;
     if (offset === handle.lastReadEnd && core.options.readaheadBlocks > 0) {

@@ -200,8 +200,8 @@ export class ZdbFs implements FileSystemOperations {
   ): Result<CreateReply> {
     return this.#mutating(() => File.tmpfile(this.core, parent, mode, flags, umask, ctx));
   }
-  read(ino: number, fh: number, offset: number, size: number, _ctx: RequestContext) {
-    return guard(() => File.read(this.core, ino, fh, offset, size));
+  read(ino: number, fh: number, offset: number, size: number, ctx: RequestContext) {
+    return guard(() => File.read(this.core, ino, fh, offset, size, ctx.readRoom));
   }
   write(
     ino: number,
