@@ -15,6 +15,7 @@ export class DataTail {
   /** File offsets [start, end) are held in the ring. */
   private start = 0;
   private end = 0;
+  private disabled = false;
 
   constructor(
     private readonly bytesMax: number,
@@ -29,6 +30,12 @@ export class DataTail {
     this.end = offset;
   }
 
+  /** For good: the owner caches what it reads itself, so copying appends here is waste. */
+  disable(): void {
+    this.release();
+    this.disabled = true;
+  }
+
   /** Drop the memory (the namespace is closed). */
   release(): void {
     if (this.ring !== null) ringsAllocated--;
@@ -40,6 +47,7 @@ export class DataTail {
   appendEntry(offset: number, header: Uint8Array, key: Uint8Array, value: Uint8Array): void {
     const total = header.length + key.length + value.length;
     const end = offset + total;
+    if (this.disabled) return;
     if (offset !== this.end || total > this.entryBytesMax) {
       // Not contiguous with what is held, or too big to be worth a copy: restart after it.
       this.reset(end);

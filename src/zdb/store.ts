@@ -145,6 +145,11 @@ export class Store {
     this.tail.reset(this.dataEnd);
   }
 
+  /** Stop keeping the current file's tail in memory (see EngineNamespace.disableMemoryTail). */
+  disableTail(): void {
+    this.tail.disable();
+  }
+
   keyBytesOf(slot: number): number {
     return this.slots.keyBytes[slot] as number;
   }

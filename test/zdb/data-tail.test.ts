@@ -72,3 +72,24 @@ test("at most tailsMax rings exist at once; a released one frees its place", () 
   expect(back).toEqual(value);
   for (const tail of tails) tail.release();
 });
+
+test("a disabled tail keeps nothing and serves nothing, and gives its ring back", () => {
+  const tail = new DataTail(1000, 300);
+  tail.reset(24);
+  const value = new Uint8Array(50).fill(7);
+  tail.appendEntry(24, new Uint8Array(8), new Uint8Array(2), value);
+  const back = new Uint8Array(50);
+  expect(tail.readInto(back, 34)).toBe(true);
+  tail.disable();
+  tail.appendEntry(84, new Uint8Array(8), new Uint8Array(2), value);
+  expect(tail.readInto(back, 34)).toBe(false);
+  expect(tail.readInto(back, 94)).toBe(false);
+  // The ring went back to the process-wide budget: as many others as ever can get one.
+  const others = Array.from({ length: tailsMax }, () => new DataTail(100, 50));
+  for (const other of others) {
+    other.reset(0);
+    other.appendEntry(0, new Uint8Array(8), new Uint8Array(2), new Uint8Array(10));
+    expect(other.readInto(new Uint8Array(10), 10)).toBe(true);
+  }
+  for (const other of others) other.release();
+});

@@ -89,7 +89,7 @@ export async function openStorage(options: OpenZdbFsOptions): Promise<Storage> {
   });
   return {
     meta: namespaceOf(engine, metaName),
-    data: namespaceOf(engine, dataName),
+    data: dataNamespaceOf(engine, dataName),
     description: `embedded 0-db in ${stateDir}`,
     close: () => engine.close(),
   };
@@ -97,6 +97,13 @@ export async function openStorage(options: OpenZdbFsOptions): Promise<Storage> {
 
 function namespaceOf(engine: Engine, name: string): ZdbNamespace {
   return engine.namespace(name) ?? engine.create(name);
+}
+
+/** File data has the block cache and the kernel's page cache: no engine tail copy. */
+function dataNamespaceOf(engine: Engine, name: string): ZdbNamespace {
+  const namespace = engine.namespace(name) ?? engine.create(name);
+  namespace.disableMemoryTail();
+  return namespace;
 }
 
 export async function openZdbFs(options: OpenZdbFsOptions): Promise<OpenedZdbFs> {
