@@ -104,7 +104,9 @@ export class EngineNamespace implements ZdbNamespace {
     this.checkWritable();
     if (this.store.find(key) < 0) return false;
     if (this.properties.worm) throw zdbError("UNAVAILABLE", replyText.wormDelete);
-    return this.store.del(key, Math.floor(Date.now() / 1000));
+    const deleted = this.store.del(key, Math.floor(Date.now() / 1000));
+    this.store.flushPending();
+    return deleted;
   }
 
   existsNow(key: Uint8Array): boolean {

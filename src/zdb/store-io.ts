@@ -22,6 +22,20 @@ export class PendingWrites {
     }
   }
 
+  /** Set the byte at file `position` if it is buffered here; false when it is not. */
+  patchByte(position: number, value: number): boolean {
+    if (this.parts.length === 0 || position < this.position) return false;
+    let at = this.position;
+    for (const part of this.parts) {
+      if (position < at + part.length) {
+        part[position - at] = value;
+        return true;
+      }
+      at += part.length;
+    }
+    return false;
+  }
+
   get full(): boolean {
     return this.parts.length >= pendingPartsMax || this.bytes >= pendingBytesMax;
   }

@@ -103,6 +103,8 @@ export class Store {
   /** Appends not yet handed to the kernel (see `flushPending`). */
   private readonly pendingData = new PendingWrites();
   private readonly pendingIndex = new PendingWrites();
+  /** Deleted flags to set in index files after the pending appends (see `retire`). */
+  private pendingFlags: { id: number; position: number }[] = [];
   /** The current data file's recent appends, in memory (reads skip the pread). */
   private readonly tail = new DataTail(tailBytesMax, tailEntryBytesMax);
   /** Rotated pairs still being synced before their descriptors close. */
@@ -290,6 +292,15 @@ export class Store {
     return offset;
   }
 
+  /** The deleted flag of `slot`'s index entry is set on disk by the next `flushPending`. */
+  private flagDeletedLater(slot: number): void {
+    const id = this.slots.indexId[slot] as number;
+    const position = (this.slots.indexOffset[slot] as number) + indexEntryFlagsOffset;
+    // Still buffered: set it in the bytes about to be written.
+    if (id === this.currentId && this.pendingIndex.patchByte(position, flagDeleted)) return;
+    this.pendingFlags.push({ id, position });
+  }
+
   /** Set or clear the on-disk deleted flag of a slot's index entry, in place. */
   writeDeletedFlag(slot: number, deleted: boolean): void {
     this.flushPending();
@@ -362,9 +373,14 @@ export class Store {
     return key;
   }
 
-  /** A key's current version is replaced or deleted: flag it on disk and in memory. */
+  /**
+   * A key's current version is replaced or deleted: flag it in memory now and on disk with
+   * the next flush, after the appends that replace it (the order a single write had). An
+   * overwrite thus no longer forces a flush of its own: rewriting a file's blocks kept one
+   * writev per batch instead of two syscalls per block (2.5x the CPU measured before).
+   */
   private retire(slot: number): void {
-    this.writeDeletedFlag(slot, true);
+    this.flagDeletedLater(slot);
     this.slots.state[slot] = stateDeleted;
     this.entries--;
     this.dataSizeBytes -= this.slots.payloadBytes[slot] as number;
@@ -508,11 +524,22 @@ export class Store {
     try {
       this.pendingData.writeTo(this.dataFd);
       this.pendingIndex.writeTo(this.indexFd);
+      if (this.pendingFlags.length > 0) this.writePendingFlags();
     } catch (error) {
       // Memory now runs ahead of the files: refuse writes until a restart replays them.
       this.failure = String(error);
       this.tail.reset(this.dataEnd);
       throw error;
+    }
+  }
+
+  private writePendingFlags(): void {
+    const flags = this.pendingFlags;
+    this.pendingFlags = [];
+    const deleted = new Uint8Array([flagDeleted]);
+    for (const { id, position } of flags) {
+      fs.writeSync(this.indexFdOf(id), deleted, 0, 1, position);
+      if (id !== this.currentId) this.dirtyIndexIds.add(id);
     }
   }
 
