@@ -21,6 +21,14 @@ const libc = dlopen("libc.so.6", {
   read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  sync_file_range: {
+    args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.u32],
+    returns: FFIType.i32,
+  },
+  posix_fadvise: {
+    args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32],
+    returns: FFIType.i32,
+  },
   __errno_location: { args: [], returns: FFIType.ptr },
 });
 
@@ -145,4 +153,21 @@ export function setNonBlocking(fd: number): number {
   const flags = result(libc.symbols.fcntl(fd, F_GETFL, 0));
   if (flags < 0) return flags;
   return result(libc.symbols.fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+}
+
+/**
+ * sync_file_range(2) with SYNC_FILE_RANGE_WRITE: start writing the dirty pages of the range
+ * to the disk without waiting for them. Returns 0 or -errno.
+ */
+export function startWriteback(fd: number, offset: number, length: number): number {
+  return result(libc.symbols.sync_file_range(fd, BigInt(offset), BigInt(length), 2));
+}
+
+/**
+ * posix_fadvise(2) with POSIX_FADV_DONTNEED: drop the clean cached pages of the range (length
+ * 0: to the end of the file). Dirty pages and pages under writeback stay. Returns 0 or -errno.
+ */
+export function dropCachedPages(fd: number, offset: number, length: number): number {
+  // posix_fadvise returns the error number itself instead of setting errno.
+  return -libc.symbols.posix_fadvise(fd, BigInt(offset), BigInt(length), 4);
 }

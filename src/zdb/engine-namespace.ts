@@ -156,12 +156,13 @@ export class EngineNamespace implements ZdbNamespace {
    * promise settles after that flush, so `value` is not touched after it, as the interface says.
    */
   /**
-   * Stop keeping recent values in memory for reads: for an in-process owner with a cache of
-   * its own (the filesystem's data namespace), the copy of every value cost ~10 % of a
-   * sequential write's CPU and served no read.
+   * For an in-process owner with caches of its own (the filesystem's data namespace): keep no
+   * copy of recent values for reads (that copy cost ~10 % of a sequential write's CPU and
+   * served no read) and keep the current data file's written pages out of the page cache
+   * (page-trim.ts).
    */
-  disableMemoryTail(): void {
-    this.store.disableTail();
+  leaveCachingToOwner(): void {
+    this.store.leaveCachingToOwner();
   }
 
   async getInto(key: Uint8Array, target: Uint8Array): Promise<number | null> {

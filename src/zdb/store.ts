@@ -40,6 +40,7 @@ import {
 import { KeyIndex } from "./key-index.ts";
 import { tailBytesMax, tailEntryBytesMax } from "./limits.ts";
 import type { NamespaceMode } from "./namespace.ts";
+import { PageTrimmer } from "./page-trim.ts";
 import { replayIndexFiles } from "./replay.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
 import { decodeScanCursor, encodeScanCursor, fdatasyncAsync, PendingWrites } from "./store-io.ts";
@@ -107,6 +108,8 @@ export class Store {
   private pendingFlags: { id: number; position: number }[] = [];
   /** The current data file's recent appends, in memory (reads skip the pread). */
   private readonly tail = new DataTail(tailBytesMax, tailEntryBytesMax);
+  /** Page cache of the current data file (off unless the owner caches: see page-trim.ts). */
+  private readonly trimmer = new PageTrimmer();
   /** Rotated pairs still being synced before their descriptors close. */
   private readonly closing = new Set<Promise<void>>();
   private readonly closedData: ClosedFileCache;
@@ -145,11 +148,13 @@ export class Store {
     writeAt(this.dataFd, [encodeDataHeader(id)], 0);
     this.dataEnd = dataHeaderBytes;
     this.tail.reset(this.dataEnd);
+    this.trimmer.reset(this.dataEnd);
   }
 
-  /** Stop keeping the current file's tail in memory (see EngineNamespace.disableMemoryTail). */
-  disableTail(): void {
+  /** See EngineNamespace.leaveCachingToOwner. */
+  leaveCachingToOwner(): void {
     this.tail.disable();
+    this.trimmer.enable();
   }
 
   keyBytesOf(slot: number): number {
@@ -523,6 +528,7 @@ export class Store {
   flushPending(): void {
     try {
       this.pendingData.writeTo(this.dataFd);
+      this.trimmer.appended(this.dataFd, this.dataEnd);
       this.pendingIndex.writeTo(this.indexFd);
       if (this.pendingFlags.length > 0) this.writePendingFlags();
     } catch (error) {
@@ -553,6 +559,7 @@ export class Store {
     fs.fdatasyncSync(this.dataFd);
     fs.fdatasyncSync(this.indexFd);
     this.unsyncedWrites = 0;
+    this.trimmer.synced(this.dataFd);
   }
 
   /**
@@ -562,7 +569,7 @@ export class Store {
   private syncAndCloseInBackground(dataFd: number, indexFd: number): Promise<void> {
     const pending = Promise.all([fdatasyncAsync(dataFd), fdatasyncAsync(indexFd)])
       .then(
-        () => undefined,
+        () => this.trimmer.dropAll(dataFd),
         (error) => {
           // Not durable: refuse further writes, say so; fsyncAsync waiters still see it fail.
           this.failure ??= `sync of a rotated file failed: ${String(error)}`;
@@ -587,11 +594,15 @@ export class Store {
   fsyncAsync(): Promise<void> {
     this.flushPending();
     this.unsyncedWrites = 0;
+    const dataFd = this.dataFd;
     return Promise.all([
       ...this.closing,
-      fdatasyncAsync(this.dataFd),
+      fdatasyncAsync(dataFd),
       fdatasyncAsync(this.indexFd),
-    ]).then(() => undefined);
+    ]).then(() => {
+      // Still the current file (no rotation meanwhile): what was written is clean now.
+      if (dataFd === this.dataFd) this.trimmer.synced(dataFd);
+    });
   }
 
   currentDataOffset(): number {

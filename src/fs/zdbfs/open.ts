@@ -99,10 +99,10 @@ function namespaceOf(engine: Engine, name: string): ZdbNamespace {
   return engine.namespace(name) ?? engine.create(name);
 }
 
-/** File data has the block cache and the kernel's page cache: no engine tail copy. */
+/** File data has the block cache and the kernel's page cache: the engine need not cache it. */
 function dataNamespaceOf(engine: Engine, name: string): ZdbNamespace {
   const namespace = engine.namespace(name) ?? engine.create(name);
-  namespace.disableMemoryTail();
+  namespace.leaveCachingToOwner();
   return namespace;
 }
 

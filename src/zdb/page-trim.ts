@@ -1,0 +1,59 @@
+/**
+ * Keeps the page cache of a namespace's current data file small, for an owner that caches
+ * what it reads itself (the filesystem: its block cache and the kernel's page cache of the
+ * mounted files already hold the data). Appended ranges are handed to the disk early
+ * (sync_file_range), and a range written one step earlier is dropped from the page cache
+ * (posix_fadvise DONTNEED: clean pages only, so nothing unwritten is lost).
+ *
+ * Why: an append-only file always writes into new page-cache pages. On a virtual machine a
+ * page the guest has not touched for a while costs the host a fault on first use, so writing
+ * into ever new pages ran at ~1 GB/s while a file rewritten in place (reusing its pages) ran
+ * at 4-5 GB/s; a third 2 GiB pass of a sequential write measured 379 MB/s against 879 for the
+ * first. Dropped pages go back to the free lists warm and are reused by the next appends.
+ * It also starts the disk writes while the writer is still busy, not all at its fsync.
+ */
+import { dropCachedPages, startWriteback } from "../platform/libc.ts";
+
+/** Bytes appended between two steps. */
+export const trimStepBytes = 32 * 1024 * 1024;
+
+export class PageTrimmer {
+  /** [dropped, writeback) was handed to the disk, [writeback, end) not yet. */
+  private dropped = 0;
+  private writeback = 0;
+
+  constructor(private enabled = false) {}
+
+  enable(): void {
+    this.enabled = true;
+  }
+
+  /** A new current file whose appends start at `offset`. */
+  reset(offset: number): void {
+    this.dropped = offset;
+    this.writeback = offset;
+  }
+
+  /** Appends of `fd` now reach `end` (all handed to the kernel). */
+  appended(fd: number, end: number): void {
+    if (!this.enabled || end - this.writeback < trimStepBytes) return;
+    // Failures change nothing but memory use: the data is in the page cache either way.
+    startWriteback(fd, this.writeback, end - this.writeback);
+    if (this.writeback > this.dropped) {
+      dropCachedPages(fd, this.dropped, this.writeback - this.dropped);
+    }
+    this.dropped = this.writeback;
+    this.writeback = end;
+  }
+
+  /** `fd` was fsynced: every byte appended so far is clean and can go. */
+  synced(fd: number): void {
+    if (!this.enabled) return;
+    dropCachedPages(fd, this.dropped, 0);
+  }
+
+  /** A closed file, durable now: none of its pages are needed. */
+  dropAll(fd: number): void {
+    if (this.enabled) dropCachedPages(fd, 0, 0);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A namespace that leaves caching to its owner keeps its data file's written pages out of
+ * the page cache once they are on disk (fincore counts the resident bytes); a namespace that
+ * does not keeps them. The data itself is unaffected.
+ */
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { openEngine } from "../../src/zdb/engine.ts";
+import { trimStepBytes } from "../../src/zdb/page-trim.ts";
+import { removeDir, tempDir, utf8 } from "./helpers.ts";
+
+function residentBytes(path: string): number {
+  const result = Bun.spawnSync(["fincore", "--bytes", "--noheadings", "--output", "RES", path]);
+  if (!result.success) throw new Error(`fincore ${path}: ${result.stderr.toString()}`);
+  return Number(result.stdout.toString().trim());
+}
+
+async function writeAndSync(leaveCaching: boolean) {
+  const dir = tempDir();
+  const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+  const ns = engine.namespace("default");
+  if (!ns) throw new Error("default missing");
+  if (leaveCaching) ns.leaveCachingToOwner();
+  const value = new Uint8Array(1024 * 1024);
+  const total = 3 * trimStepBytes;
+  for (let i = 0; i < total / value.length; i++) {
+    value.fill(i & 0xff);
+    await ns.set(utf8(`block-${i}`), value);
+  }
+  await ns.sync();
+  const resident = residentBytes(join(dir, "data", "default", "d0"));
+  const back = await ns.get(utf8("block-5"));
+  await engine.close();
+  removeDir(dir);
+  return { resident, total, backOk: back?.every((v) => v === 5) === true };
+}
+
+test("leaving caching to the owner drops the data file's pages once written; values still read", async () => {
+  const trimmed = await writeAndSync(true);
+  expect(trimmed.backOk).toBe(true);
+  expect(trimmed.resident).toBeLessThan(trimmed.total / 4);
+  const kept = await writeAndSync(false);
+  expect(kept.backOk).toBe(true);
+  expect(kept.resident).toBeGreaterThan(kept.total / 2);
+});
