@@ -97,6 +97,27 @@ export interface RequestContext {
    * of (no allocation per read). It stays untouched until this request is answered.
    */
   readRoom?: Uint8Array;
+  /** Read requests only, when the server has it: see ReadSink. */
+  readSink?: ReadSink;
+}
+
+/**
+ * A read reply written piece by piece in one synchronous run, file ranges moved by the kernel
+ * (splice) instead of being copied through user memory. Every call returns false once the
+ * sink failed: nothing was sent then, and the filesystem answers the usual way. A `read` that
+ * answered through the sink (`end()` returned true) resolves to anything: it is not sent.
+ */
+export interface ReadSink {
+  /** A reply of exactly `byteCount` data bytes begins; false when it cannot take that many. */
+  begin(byteCount: number): boolean;
+  /** Appends a copy of `bytes`. */
+  bytes(bytes: Uint8Array): boolean;
+  /** Appends `length` bytes of the open file `fd` from `offset`. */
+  file(fd: number, offset: number, length: number): boolean;
+  /** Sends the reply; everything `begin` announced must have been appended. */
+  end(): boolean;
+  /** Drops what was appended: nothing is sent. */
+  abort(): void;
 }
 
 export interface OpenReply {

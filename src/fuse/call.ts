@@ -11,6 +11,7 @@ import type {
   Entry,
   FileSystemOperations,
   OpenReply,
+  ReadSink,
   RequestContext,
   StatfsReply,
 } from "../fs/operations.ts";
@@ -38,6 +39,8 @@ export class Call implements RequestContext {
   replied = false;
   /** See RequestContext.readRoom. */
   readRoom: Uint8Array | undefined;
+  /** See RequestContext.readSink. */
+  readSink: ReadSink | undefined;
   private controller: AbortController | undefined;
 
   constructor(
@@ -62,6 +65,11 @@ export class Call implements RequestContext {
   interrupt(): void {
     this.controller ??= new AbortController();
     this.controller.abort();
+  }
+
+  /** The reply went out another way (a read sink). */
+  markReplied(): void {
+    this.replied = true;
   }
 
   private begin(): boolean {

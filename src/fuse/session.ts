@@ -13,6 +13,7 @@ import { encodeInitOut } from "./encode.ts";
 import { type NegotiateOptions, negotiateInit } from "./negotiate.ts";
 import { opcodeTable, type SessionControl } from "./opcode-table.ts";
 import { ReplyWriter } from "./reply-writer.ts";
+import { SplicePipe } from "./splice-reply.ts";
 
 const EIO = 5;
 const ENOSYS = 38;
@@ -22,10 +23,14 @@ const EAGAIN = 11;
 export interface SessionOptions extends NegotiateOptions {
   /** Called for bugs and protocol oddities; never for ordinary errno results. */
   log: (message: string) => void;
+  /** Offer READs a splice sink (splice-reply.ts); default on. */
+  spliceReads?: boolean;
 }
 
 export class FuseSession implements SessionControl {
   readonly writer: ReplyWriter;
+  /** READ replies through a pipe (null: off). */
+  readonly splice: SplicePipe | null;
   readonly inflight = new Map<number, CallType>();
   initialized = false;
   /** Requests per opcode, when counting is on (`countOpcodes`). */
@@ -39,6 +44,7 @@ export class FuseSession implements SessionControl {
     readonly options: SessionOptions,
   ) {
     this.writer = new ReplyWriter(options.log);
+    this.splice = options.spliceReads === false ? null : new SplicePipe();
   }
 
   /**
@@ -56,7 +62,12 @@ export class FuseSession implements SessionControl {
       this.opcodeCounts[header.opcode] = (this.opcodeCounts[header.opcode] ?? 0) + 1;
     }
     const call = new Call(header, fd, this.writer, this.ops);
-    if (header.opcode === Opcode.READ && slot !== undefined) call.readRoom = roomAfter(bytes, slot);
+    if (header.opcode === Opcode.READ) {
+      if (slot !== undefined) call.readRoom = roomAfter(bytes, slot);
+      if (this.splice !== null) {
+        call.readSink = this.splice.sink(fd, header.unique, () => call.markReplied());
+      }
+    }
     if (entry === undefined) {
       this.stats.unknown++;
       call.error(ENOSYS);

@@ -25,6 +25,12 @@ const libc = dlopen("libc.so.6", {
     args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.u32],
     returns: FFIType.i32,
   },
+  pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  splice: {
+    args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.u32],
+    returns: FFIType.i64,
+  },
+  write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   posix_fadvise: {
     args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32],
     returns: FFIType.i32,
@@ -170,4 +176,45 @@ export function startWriteback(fd: number, offset: number, length: number): numb
 export function dropCachedPages(fd: number, offset: number, length: number): number {
   // posix_fadvise returns the error number itself instead of setting errno.
   return -libc.symbols.posix_fadvise(fd, BigInt(offset), BigInt(length), 4);
+}
+
+const O_CLOEXEC = 0o2000000;
+const F_SETPIPE_SZ = 1031;
+/** splice(2) flags. */
+export const SpliceFlags = { MOVE: 1, NONBLOCK: 2 } as const;
+
+/** pipe2(2), non-blocking and close-on-exec: [read end, write end], or -errno. */
+export function sysPipe(): [number, number] | number {
+  const fds = new Int32Array(2);
+  const rc = result(libc.symbols.pipe2(fds, O_NONBLOCK | O_CLOEXEC));
+  return rc < 0 ? rc : [fds[0] as number, fds[1] as number];
+}
+
+/** F_SETPIPE_SZ: the capacity the kernel granted (bytes), or -errno. */
+export function setPipeCapacity(fd: number, bytes: number): number {
+  return result(libc.symbols.fcntl(fd, F_SETPIPE_SZ, bytes));
+}
+
+const spliceOffset = new BigInt64Array(1);
+
+/**
+ * splice(2) from `fdIn` (at `offsetIn`, or its own position when null, as for a pipe) to
+ * `fdOut`: the bytes moved (0 at end of file), or -errno.
+ */
+export function sysSplice(
+  fdIn: number,
+  offsetIn: number | null,
+  fdOut: number,
+  length: number,
+  flags: number,
+): number {
+  if (offsetIn !== null) spliceOffset[0] = BigInt(offsetIn);
+  const offset = offsetIn === null ? null : spliceOffset;
+  return result(libc.symbols.splice(fdIn, offset, fdOut, null, BigInt(length), flags));
+}
+
+/** write(2) without exceptions: the bytes written, or -errno. */
+export function sysWrite(fd: number, bytes: Uint8Array): number {
+  if (bytes.length === 0) return 0;
+  return result(libc.symbols.write(fd, bytes, BigInt(bytes.length)));
 }

@@ -9,7 +9,7 @@ import { MissingDataError, replyText, zdbError } from "./errors.ts";
 import { type HistoryVersion, history } from "./history.ts";
 import type { Hooks } from "./hooks.ts";
 import { keyBytesMax, valueBytesMax } from "./limits.ts";
-import type { NamespaceStats, ScanPage, ZdbNamespace } from "./namespace.ts";
+import type { FileRange, NamespaceStats, ScanPage, ZdbNamespace } from "./namespace.ts";
 import type { Store } from "./store.ts";
 
 const scanPageEntriesMax = 64;
@@ -163,6 +163,11 @@ export class EngineNamespace implements ZdbNamespace {
    */
   leaveCachingToOwner(): void {
     this.store.leaveCachingToOwner();
+  }
+
+  locate(key: Uint8Array): FileRange | null {
+    const slot = this.findNow(key);
+    return slot < 0 ? null : this.store.payloadRange(slot);
   }
 
   async getInto(key: Uint8Array, target: Uint8Array): Promise<number | null> {

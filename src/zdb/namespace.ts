@@ -36,6 +36,13 @@ export interface NamespaceStats {
   diskFreeBytes: number;
 }
 
+/** `length` bytes of the open file `fd` from `offset`. */
+export interface FileRange {
+  fd: number;
+  offset: number;
+  length: number;
+}
+
 export interface ZdbNamespace {
   readonly name: string;
   readonly mode: NamespaceMode;
@@ -48,6 +55,12 @@ export interface ZdbNamespace {
    * when the key is missing or deleted.
    */
   getInto(key: Uint8Array, target: Uint8Array): Promise<number | null>;
+  /**
+   * In-process stores only: where the value lies in a file (for reads that let the kernel
+   * move the bytes), or null when the key is missing. The descriptor is valid only until the
+   * caller's synchronous step ends. Throws when the value's file is not there.
+   */
+  locate?(key: Uint8Array): FileRange | null;
   /**
    * Store `value`. In seq mode an empty key inserts and the new 8-byte little-endian id is
    * returned; an existing id updates. Returns the key, or null when the value was byte-identical

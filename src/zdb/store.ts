@@ -214,6 +214,15 @@ export class Store {
     if (readInto(fd, target, start) !== target.length) throw zdbError("IO", replyText.internal);
   }
 
+  /** Where a slot's payload lies on disk (appends pending for it are written first). */
+  payloadRange(slot: number): { fd: number; offset: number; length: number } {
+    const s = this.slots;
+    const dataId = s.dataId[slot] as number;
+    const offset = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
+    if (dataId === this.currentId) this.flushPending();
+    return { fd: this.dataFdOf(dataId), offset, length: s.payloadBytes[slot] as number };
+  }
+
   get(key: Uint8Array, room = 0): Uint8Array | null {
     const slot = this.find(key);
     return slot < 0 ? null : this.readPayload(slot, room);

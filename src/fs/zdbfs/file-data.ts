@@ -3,6 +3,9 @@
  * hole, SEEK_DATA/SEEK_HOLE. Callers hold the inode's lock for anything that modifies.
  * Invariant: bytes of a block past the file size are zero (truncate zeroes the tail).
  */
+
+import type { FileRange } from "../../zdb/namespace.ts";
+import type { ReadSink } from "../operations.ts";
 import { Errno } from "../operations.ts";
 import {
   bitIsSet,
@@ -105,17 +108,38 @@ async function fetchIntoCache(
   use(core.blocks.insertFetched(ino, index, buffer, length ?? 0, ticket));
 }
 
+/** readData's answer when the reply went out through the caller's read sink. */
+export const sentThroughSink = Symbol("sent through the read sink");
+
 /**
  * The file's bytes at [offset, offset + size), cut at its end. With `room` (memory lent by the
  * caller, large enough), they are placed there and a view of it is returned: no allocation.
+ * With `sink` and a store that can locate values in its files, the reply is sent through the
+ * sink instead (file ranges spliced, not copied) and `sentThroughSink` is returned.
  */
+export function readData(
+  core: FsCore,
+  inode: Inode,
+  offset: number,
+  size: number,
+  room?: Uint8Array,
+): Promise<Uint8Array>;
+export function readData(
+  core: FsCore,
+  inode: Inode,
+  offset: number,
+  size: number,
+  room: Uint8Array | undefined,
+  sink: ReadSink | undefined,
+): Promise<Uint8Array | typeof sentThroughSink>;
 export async function readData(
   core: FsCore,
   inode: Inode,
   offset: number,
   size: number,
   room?: Uint8Array,
-) {
+  sink?: ReadSink,
+): Promise<Uint8Array | typeof sentThroughSink> {
   const end = Math.min(offset + size, inode.size);
   if (offset >= end) return new Uint8Array(0);
   // A lent room holds old bytes: every byte of it is written below (holes and short blocks
@@ -139,7 +163,11 @@ export async function readData(
     }
   };
   const range = { firstBlock: first, lastBlock: last, partial: [] };
+  const locate = core.data.locate?.bind(core.data);
   const missing = await withBlocks(core, inode.ino, range, () => {
+    if (sink !== undefined && locate !== undefined) {
+      if (sendThroughSink(core, inode.ino, offset, end, sink, locate)) return null;
+    }
     const absent: number[] = [];
     for (let index = first; index <= last; index++) {
       const cached = core.blocks.get(inode.ino, index);
@@ -149,10 +177,57 @@ export async function readData(
     }
     return absent;
   });
+  if (missing === null) return sentThroughSink;
   await Promise.all(
     missing.map((index) => fetchIntoCache(core, inode.ino, index, (block) => copy(index, block))),
   );
   return out;
+}
+
+const zeroBlock = new Uint8Array(bs);
+
+/**
+ * [offset, end) of a file into `sink`, in this synchronous step: cached blocks as bytes,
+ * stored ones as ranges of the store's files (located one by one, right before use: a
+ * located descriptor is valid only until the step ends), holes and short blocks as zeros.
+ * False (nothing sent) when the sink or the store cannot do it.
+ */
+function sendThroughSink(
+  core: FsCore,
+  ino: number,
+  offset: number,
+  end: number,
+  sink: ReadSink,
+  locate: (key: Uint8Array) => FileRange | null,
+): boolean {
+  if (!sink.begin(end - offset)) return false;
+  try {
+    for (let index = Math.floor(offset / bs); index * bs < end; index++) {
+      const blockStart = index * bs;
+      const from = Math.max(offset, blockStart) - blockStart;
+      const stop = Math.min(end, blockStart + bs) - blockStart;
+      let sent = from;
+      const cached = core.blocks.get(ino, index);
+      if (cached !== undefined) {
+        const to = Math.min(stop, cached.length);
+        if (to > from && !sink.bytes(cached.data.subarray(from, to))) return false;
+        sent = Math.max(from, to);
+      } else if (hasBlock(core.records, ino, index)) {
+        const stored = locate(blockKey(ino, index));
+        const to = Math.min(stop, stored?.length ?? 0);
+        if (stored !== null && to > from) {
+          if (!sink.file(stored.fd, stored.offset + from, to - from)) return false;
+          sent = to;
+        }
+      }
+      if (stop > sent && !sink.bytes(zeroBlock.subarray(0, stop - sent))) return false;
+    }
+  } catch {
+    // A store file missing (evicted): the usual path restores it.
+    sink.abort();
+    return false;
+  }
+  return sink.end();
 }
 
 /** Fetch up to `count` present, uncached blocks after `fromBlock` into the read cache. */

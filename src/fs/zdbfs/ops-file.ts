@@ -6,12 +6,21 @@ import {
   type CreateReply,
   Errno,
   type OpenReply,
+  type ReadSink,
   type RequestContext,
   type Result,
   Whence,
 } from "../operations.ts";
 import type { FsCore, Handle } from "./core.ts";
-import { punchHole, readAhead, readData, seekData, truncateData, writeData } from "./file-data.ts";
+import {
+  punchHole,
+  readAhead,
+  readData,
+  seekData,
+  sentThroughSink,
+  truncateData,
+  writeData,
+} from "./file-data.ts";
 import { isErrno, loadParent } from "./guards.ts";
 import { isDir, isRegular, S_IFMT, S_IFREG } from "./inode-codec.ts";
 import { createInode, entryOf, getInode, putInode, releaseIfUnlinked } from "./inode-table.ts";
@@ -118,6 +127,7 @@ export async function read(
   offset: number,
   size: number,
   room?: Uint8Array,
+  sink?: ReadSink,
 ) {
   // No access-mode check: the kernel checks the descriptor, and with its writeback cache it
   // reads pages through write-only handles to fill partial page writes.
@@ -126,16 +136,19 @@ export async function read(
   const inode = await getInode(core, ino);
   if (inode === null) return Errno.ENOENT;
   if (isDir(inode)) return Errno.EISDIR;
-  const data = await readData(core, inode, offset, size, room);
+  const data = await readData(core, inode, offset, size, room, sink);
+  const sent = data === sentThroughSink;
   if (handle !== null) {
-    const end = offset + data.length;
-    if (offset === handle.lastReadEnd && core.options.readaheadBlocks > 0) {
+    const end = sent ? Math.min(offset + size, inode.size) : offset + data.length;
+    // Spliced replies read the store's files, whose own kernel readahead serves them.
+    if (!sent && offset === handle.lastReadEnd && core.options.readaheadBlocks > 0) {
       const next = Math.ceil(end / blockSizeBytes);
       core.readaheadSoon(() => readAhead(core, inode, next, core.options.readaheadBlocks));
     }
     handle.lastReadEnd = end;
   }
-  return data;
+  // Already answered: what is returned is not sent.
+  return sent ? new Uint8Array(0) : data;
 }
 
 export async function write(

@@ -201,7 +201,7 @@ export class ZdbFs implements FileSystemOperations {
     return this.#mutating(() => File.tmpfile(this.core, parent, mode, flags, umask, ctx));
   }
   read(ino: number, fh: number, offset: number, size: number, ctx: RequestContext) {
-    return guard(() => File.read(this.core, ino, fh, offset, size, ctx.readRoom));
+    return guard(() => File.read(this.core, ino, fh, offset, size, ctx.readRoom, ctx.readSink));
   }
   write(
     ino: number,
