@@ -42,7 +42,7 @@ export class SplicePipe {
   failed = 0;
   private disabled = false;
 
-  /** The pipe, created on first use; null when pipes or splice cannot be used here. */
+  /** The pipe, created on first use; false when pipes cannot be used here. */
   private ready(): boolean {
     if (this.disabled) return false;
     if (this.readEnd >= 0) return true;
@@ -58,22 +58,24 @@ export class SplicePipe {
     return true;
   }
 
+  /** After a failure: a fresh pipe next time (this one may hold part of a reply). */
   private reset(): void {
     this.failed++;
-    if (this.readEnd >= 0) closeSync(this.readEnd);
-    if (this.writeEnd >= 0) closeSync(this.writeEnd);
-    this.readEnd = -1;
-    this.writeEnd = -1;
+    this.closePipe();
     // Failing again and again (no splice support): stop trying.
     if (this.failed > 16 && this.failed > this.sent) this.disabled = true;
   }
 
   close(): void {
+    this.closePipe();
+    this.disabled = true;
+  }
+
+  private closePipe(): void {
     if (this.readEnd >= 0) closeSync(this.readEnd);
     if (this.writeEnd >= 0) closeSync(this.writeEnd);
     this.readEnd = -1;
     this.writeEnd = -1;
-    this.disabled = true;
   }
 
   /** A sink for the reply to request `unique` on `deviceFd`; `onSent` marks it answered. */
