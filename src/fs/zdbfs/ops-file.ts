@@ -12,15 +12,8 @@ import {
   Whence,
 } from "../operations.ts";
 import type { FsCore, Handle } from "./core.ts";
-import {
-  punchHole,
-  readAhead,
-  readData,
-  seekData,
-  sentThroughSink,
-  truncateData,
-  writeData,
-} from "./file-data.ts";
+import { punchHole, seekData, truncateData, writeData } from "./file-data.ts";
+import { readAhead, readData, sentThroughSink } from "./file-read.ts";
 import { isErrno, loadParent } from "./guards.ts";
 import { isDir, isRegular, S_IFMT, S_IFREG } from "./inode-codec.ts";
 import { createInode, entryOf, getInode, putInode, releaseIfUnlinked } from "./inode-table.ts";
