@@ -8,12 +8,24 @@ import { bitmapKey } from "./keys.ts";
 import { bitmapPageBlocks } from "./limits.ts";
 import { Phase, type RecordCache } from "./record-cache.ts";
 
+/**
+ * In memory (and on disk, where trailing zero bytes are cut) a page is only as long as its
+ * last set bit needs: bytes past its end read as zero. A full page is 4 KiB; a small file's
+ * page was 4 KiB of memory for a byte or two of bits (32 MB held for an untar of 7,911 files).
+ */
 const pageBytes = bitmapPageBlocks / 8;
-const decode = (bytes: Uint8Array): Uint8Array => {
-  const page = new Uint8Array(pageBytes);
-  page.set(bytes.subarray(0, pageBytes));
-  return page;
-};
+const smallestPageBytes = 16;
+const decode = (bytes: Uint8Array): Uint8Array => bytes.slice(0, pageBytes);
+
+/** `page`, or a longer copy of it, with room for byte `byteIndex`. */
+function withRoom(page: Uint8Array | null, byteIndex: number): Uint8Array {
+  if (page !== null && byteIndex < page.length) return page;
+  let room = smallestPageBytes;
+  while (room <= byteIndex) room *= 2;
+  const grown = new Uint8Array(Math.min(room, pageBytes));
+  if (page !== null) grown.set(page);
+  return grown;
+}
 const encode = (page: Uint8Array): Uint8Array => {
   let end = page.length;
   while (end > 0 && page[end - 1] === 0) end--;
@@ -43,15 +55,11 @@ export function setBlock(cache: RecordCache, ino: number, block: number, present
   const key = bitmapKey(ino, bitmapPageOf(block));
   const cached = cache.peek<Uint8Array>(key);
   assert(cached !== undefined, "setBlock: bitmap page not loaded");
-  let page = cached;
-  if (page === null) {
-    if (!present) return false;
-    page = new Uint8Array(pageBytes);
-  }
   const bit = block % bitmapPageBlocks;
   const mask = 1 << (bit & 7);
-  const was = ((page[bit >> 3] ?? 0) & mask) !== 0;
+  const was = ((cached?.[bit >> 3] ?? 0) & mask) !== 0;
   if (was === present) return false;
+  const page = withRoom(cached, bit >> 3);
   page[bit >> 3] = (page[bit >> 3] ?? 0) ^ mask;
   if (!present && page.every((byte) => byte === 0)) cache.remove(key);
   else cache.put(key, page, encode, Phase.node);
@@ -86,9 +94,9 @@ export function setBlocks(
     const key = bitmapKey(ino, page);
     const cached = cache.peek<Uint8Array>(key);
     assert(cached !== undefined, "setBlocks: bitmap page not loaded");
-    const bits = cached ?? new Uint8Array(pageBytes);
     const from = Math.max(first, page * bitmapPageBlocks);
     const to = Math.min(last, (page + 1) * bitmapPageBlocks - 1);
+    const bits = withRoom(cached, (to % bitmapPageBlocks) >> 3);
     let changed = false;
     for (let block = from; block <= to; block++) {
       const bit = block % bitmapPageBlocks;
