@@ -15,8 +15,13 @@ export function tempDir(prefix = "qss-zdb-"): string {
 /** A writable copy of the reference fixture (data/ and index/). */
 export function fixtureCopy(): string {
   const dir = tempDir("qss-zdb-fixture-");
-  cpSync(join(fixtureDir, "data"), join(dir, "data"), { recursive: true });
-  cpSync(join(fixtureDir, "index"), join(dir, "index"), { recursive: true });
+  try {
+    cpSync(join(fixtureDir, "data"), join(dir, "data"), { recursive: true });
+    cpSync(join(fixtureDir, "index"), join(dir, "index"), { recursive: true });
+  } catch (error) {
+    removeDir(dir); // a failed copy leaves nothing behind
+    throw error;
+  }
   chmodSync(dir, 0o700);
   for (const sub of ["data", "index"]) {
     Bun.spawnSync(["chmod", "-R", "u+w", join(dir, sub)]);
