@@ -58,11 +58,14 @@ export class SplicePipe {
     return true;
   }
 
-  /** After a failure: a fresh pipe next time (this one may hold part of a reply). */
-  private reset(): void {
-    this.failed++;
+  /**
+   * After a failure: a fresh pipe next time (this one may hold part of a reply). Only the
+   * pipe's own failures count towards giving up (no splice support here), not replies the
+   * filesystem abandoned.
+   */
+  private reset(pipeFailed: boolean): void {
+    if (pipeFailed) this.failed++;
     this.closePipe();
-    // Failing again and again (no splice support): stop trying.
     if (this.failed > 16 && this.failed > this.sent) this.disabled = true;
   }
 
@@ -83,8 +86,8 @@ export class SplicePipe {
     let remaining = -1;
     let total = 0;
     let broken = false;
-    const fail = (): false => {
-      if (!broken) this.reset();
+    const fail = (pipeFailed = true): false => {
+      if (!broken) this.reset(pipeFailed);
       broken = true;
       return false;
     };
@@ -128,7 +131,7 @@ export class SplicePipe {
         return true;
       },
       abort: () => {
-        if (remaining >= 0) fail();
+        if (remaining >= 0) fail(false);
       },
       end: () => {
         if (broken || remaining !== 0) return fail();

@@ -107,3 +107,25 @@ test("a reply larger than the pipe can hold is refused at begin", () => {
     pipe.close();
   }
 });
+
+test("replies the filesystem abandons never turn splicing off", () => {
+  const pipe = new SplicePipe();
+  const deviceFd = openSync(join(dir, "device-4"), "w");
+  const sourceFd = openSync(source, "r");
+  try {
+    for (let i = 0; i < 40; i++) {
+      const sink = pipe.sink(deviceFd, i, () => {});
+      expect(sink.begin(8)).toBe(true);
+      sink.abort();
+    }
+    const good = pipe.sink(deviceFd, 99, () => {});
+    expect(good.begin(8)).toBe(true);
+    expect(good.file(sourceFd, 0, 8)).toBe(true);
+    expect(good.end()).toBe(true);
+    expect(pipe.failed).toBe(0);
+  } finally {
+    closeSync(deviceFd);
+    closeSync(sourceFd);
+    pipe.close();
+  }
+});
