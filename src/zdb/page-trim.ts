@@ -11,8 +11,10 @@
  * at 4-5 GB/s; a third 2 GiB pass of a sequential write measured 379 MB/s against 879 for the
  * first. Dropped pages go back to the free lists warm and are reused by the next appends.
  * It also starts the disk writes while the writer is still busy, not all at its fsync.
+ * The hints run on a Worker (platform/page-cache.ts); only a closed file's drop runs here.
  */
-import { dropCachedPages, startWriteback } from "../platform/libc.ts";
+import { dropCachedPages } from "../platform/libc.ts";
+import { hintPageCache } from "../platform/page-cache.ts";
 
 /** Bytes appended between two steps. */
 export const trimStepBytes = 32 * 1024 * 1024;
@@ -37,19 +39,25 @@ export class PageTrimmer {
   /** Appends of `fd` now reach `end` (all handed to the kernel). */
   appended(fd: number, end: number): void {
     if (!this.enabled || end - this.writeback < trimStepBytes) return;
-    // Failures change nothing but memory use: the data is in the page cache either way.
-    startWriteback(fd, this.writeback, end - this.writeback);
-    if (this.writeback > this.dropped) {
-      dropCachedPages(fd, this.dropped, this.writeback - this.dropped);
-    }
+    // Off this thread; failures change nothing but memory use (see platform/page-cache.ts).
+    hintPageCache({
+      fd,
+      writebackFrom: this.writeback,
+      writebackLength: end - this.writeback,
+      dropFrom: this.dropped,
+      dropLength: this.writeback - this.dropped,
+    });
     this.dropped = this.writeback;
     this.writeback = end;
   }
 
-  /** `fd` was fsynced: every byte appended so far is clean and can go. */
-  synced(fd: number): void {
+  /**
+   * `fd` was fsynced: every byte appended so far (`end`) is clean and can go — from the
+   * file's start, as pages still under writeback when their range was dropped were skipped.
+   */
+  synced(fd: number, end: number): void {
     if (!this.enabled) return;
-    dropCachedPages(fd, this.dropped, 0);
+    hintPageCache({ fd, writebackFrom: 0, writebackLength: 0, dropFrom: 0, dropLength: end });
   }
 
   /** A closed file, durable now: none of its pages are needed. */

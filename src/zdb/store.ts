@@ -568,7 +568,7 @@ export class Store {
     fs.fdatasyncSync(this.dataFd);
     fs.fdatasyncSync(this.indexFd);
     this.unsyncedWrites = 0;
-    this.trimmer.synced(this.dataFd);
+    this.trimmer.synced(this.dataFd, this.dataEnd);
   }
 
   /**
@@ -610,7 +610,7 @@ export class Store {
       fdatasyncAsync(this.indexFd),
     ]).then(() => {
       // Still the current file (no rotation meanwhile): what was written is clean now.
-      if (dataFd === this.dataFd) this.trimmer.synced(dataFd);
+      if (dataFd === this.dataFd) this.trimmer.synced(dataFd, this.dataEnd);
     });
   }
 
