@@ -20,7 +20,7 @@ import { hintPageCache } from "../platform/page-cache.ts";
 export const trimStepBytes = 32 * 1024 * 1024;
 
 export class PageTrimmer {
-  /** [dropped, writeback) was handed to the disk, [writeback, end) not yet. */
+  /** [0, dropped) was dropped, [dropped, writeback) handed to the disk, the rest neither yet. */
   private dropped = 0;
   private writeback = 0;
 
