@@ -39,8 +39,9 @@ export class Call implements RequestContext {
   replied = false;
   /** See RequestContext.readRoom. */
   readRoom: Uint8Array | undefined;
-  /** See RequestContext.readSink. */
-  readSink: ReadSink | undefined;
+  /** Makes the read sink on first use (most filesystems never ask for it). */
+  sinkFactory: (() => ReadSink) | undefined;
+  #sink: ReadSink | undefined;
   private controller: AbortController | undefined;
 
   constructor(
@@ -65,6 +66,12 @@ export class Call implements RequestContext {
   interrupt(): void {
     this.controller ??= new AbortController();
     this.controller.abort();
+  }
+
+  /** See RequestContext.readSink. */
+  get readSink(): ReadSink | undefined {
+    if (this.#sink === undefined && this.sinkFactory !== undefined) this.#sink = this.sinkFactory();
+    return this.#sink;
   }
 
   /** The reply went out another way (a read sink). */

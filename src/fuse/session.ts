@@ -65,7 +65,8 @@ export class FuseSession implements SessionControl {
     if (header.opcode === Opcode.READ) {
       if (slot !== undefined) call.readRoom = roomAfter(bytes, slot);
       if (this.splice !== null) {
-        call.readSink = this.splice.sink(fd, header.unique, () => call.markReplied());
+        const splice = this.splice;
+        call.sinkFactory = () => splice.sink(fd, header.unique, () => call.markReplied());
       }
     }
     if (entry === undefined) {
