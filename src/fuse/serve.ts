@@ -113,7 +113,7 @@ export async function serveFilesystem(
       });
   const closed = readers.closed.then(async (result) => {
     readers.stop();
-    session.splice?.close();
+    session.splice.close();
     for (const fd of new Set(fds)) {
       try {
         closeSync(fd);

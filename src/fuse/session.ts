@@ -23,14 +23,12 @@ const EAGAIN = 11;
 export interface SessionOptions extends NegotiateOptions {
   /** Called for bugs and protocol oddities; never for ordinary errno results. */
   log: (message: string) => void;
-  /** Offer READs a splice sink (splice-reply.ts); default on. */
-  spliceReads?: boolean;
 }
 
 export class FuseSession implements SessionControl {
   readonly writer: ReplyWriter;
-  /** READ replies through a pipe (null: off). */
-  readonly splice: SplicePipe | null;
+  /** READ replies through a pipe (splice-reply.ts), for filesystems that ask for a sink. */
+  readonly splice = new SplicePipe();
   readonly inflight = new Map<number, CallType>();
   initialized = false;
   /** Requests per opcode, when counting is on (`countOpcodes`). */
@@ -44,7 +42,6 @@ export class FuseSession implements SessionControl {
     readonly options: SessionOptions,
   ) {
     this.writer = new ReplyWriter(options.log);
-    this.splice = options.spliceReads === false ? null : new SplicePipe();
   }
 
   /**
@@ -64,10 +61,7 @@ export class FuseSession implements SessionControl {
     const call = new Call(header, fd, this.writer, this.ops);
     if (header.opcode === Opcode.READ) {
       if (slot !== undefined) call.readRoom = roomAfter(bytes, slot);
-      if (this.splice !== null) {
-        const splice = this.splice;
-        call.sinkFactory = () => splice.sink(fd, header.unique, () => call.markReplied());
-      }
+      call.sinkFactory = () => this.splice.sink(fd, header.unique, () => call.markReplied());
     }
     if (entry === undefined) {
       this.stats.unknown++;

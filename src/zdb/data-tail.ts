@@ -45,9 +45,9 @@ export class DataTail {
 
   /** Record an entry appended at `offset` (its parts are contiguous in the file). */
   appendEntry(offset: number, header: Uint8Array, key: Uint8Array, value: Uint8Array): void {
+    if (this.disabled) return;
     const total = header.length + key.length + value.length;
     const end = offset + total;
-    if (this.disabled) return;
     if (offset !== this.end || total > this.entryBytesMax) {
       // Not contiguous with what is held, or too big to be worth a copy: restart after it.
       this.reset(end);

@@ -150,12 +150,6 @@ export class EngineNamespace implements ZdbNamespace {
   }
 
   /**
-   * Sets made in one synchronous run (a caller storing many blocks at once) reach the file in
-   * one writev: each is appended deferred, and one microtask later a single flush writes them
-   * all (measured: 1 MiB per writev moves 32 KiB values ~2x faster than one writev each). The
-   * promise settles after that flush, so `value` is not touched after it, as the interface says.
-   */
-  /**
    * For an in-process owner with caches of its own (the filesystem's data namespace): keep no
    * copy of recent values for reads (that copy cost ~10 % of a sequential write's CPU and
    * served no read) and keep the current data file's written pages out of the page cache
@@ -180,6 +174,12 @@ export class EngineNamespace implements ZdbNamespace {
     });
   }
 
+  /**
+   * Sets made in one synchronous run (a caller storing many blocks at once) reach the file in
+   * one writev: each is appended deferred, and one microtask later a single flush writes them
+   * all (measured: 1 MiB per writev moves 32 KiB values ~2x faster than one writev each). The
+   * promise settles after that flush, so `value` is not touched after it, as the interface says.
+   */
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
     const result = this.setNow(key, value, undefined, true);
     await this.flushSoon();

@@ -39,7 +39,7 @@ import {
 } from "./format.ts";
 import { KeyIndex } from "./key-index.ts";
 import { tailBytesMax, tailEntryBytesMax } from "./limits.ts";
-import type { NamespaceMode } from "./namespace.ts";
+import type { FileRange, NamespaceMode } from "./namespace.ts";
 import { PageTrimmer } from "./page-trim.ts";
 import { replayIndexFiles } from "./replay.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
@@ -215,7 +215,7 @@ export class Store {
   }
 
   /** Where a slot's payload lies on disk (appends pending for it are written first). */
-  payloadRange(slot: number): { fd: number; offset: number; length: number } {
+  payloadRange(slot: number): FileRange {
     const s = this.slots;
     const dataId = s.dataId[slot] as number;
     const offset = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
@@ -320,7 +320,12 @@ export class Store {
     this.flushPending();
     const id = this.slots.indexId[slot] as number;
     const position = (this.slots.indexOffset[slot] as number) + indexEntryFlagsOffset;
-    fs.writeSync(this.indexFdOf(id), new Uint8Array([deleted ? flagDeleted : 0]), 0, 1, position);
+    this.writeFlags(id, position, deleted ? flagDeleted : 0);
+  }
+
+  /** The flags byte of an index entry, written in place. */
+  private writeFlags(id: number, position: number, flags: number): void {
+    fs.writeSync(this.indexFdOf(id), new Uint8Array([flags]), 0, 1, position);
     if (id !== this.currentId) this.dirtyIndexIds.add(id);
   }
 
@@ -551,11 +556,7 @@ export class Store {
   private writePendingFlags(): void {
     const flags = this.pendingFlags;
     this.pendingFlags = [];
-    const deleted = new Uint8Array([flagDeleted]);
-    for (const { id, position } of flags) {
-      fs.writeSync(this.indexFdOf(id), deleted, 0, 1, position);
-      if (id !== this.currentId) this.dirtyIndexIds.add(id);
-    }
+    for (const { id, position } of flags) this.writeFlags(id, position, flagDeleted);
   }
 
   private checkWritable(): void {

@@ -11,6 +11,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Engine, openEngine } from "../../zdb/engine.ts";
+import type { EngineNamespace } from "../../zdb/engine-namespace.ts";
 import type { ZdbNamespace } from "../../zdb/namespace.ts";
 import { openRemoteNamespace } from "../../zdb/remote.ts";
 import type { ZdbFsOptions } from "./options.ts";
@@ -95,13 +96,13 @@ export async function openStorage(options: OpenZdbFsOptions): Promise<Storage> {
   };
 }
 
-function namespaceOf(engine: Engine, name: string): ZdbNamespace {
+function namespaceOf(engine: Engine, name: string): EngineNamespace {
   return engine.namespace(name) ?? engine.create(name);
 }
 
 /** File data has the block cache and the kernel's page cache: the engine need not cache it. */
-function dataNamespaceOf(engine: Engine, name: string): ZdbNamespace {
-  const namespace = engine.namespace(name) ?? engine.create(name);
+function dataNamespaceOf(engine: Engine, name: string): EngineNamespace {
+  const namespace = namespaceOf(engine, name);
   namespace.leaveCachingToOwner();
   return namespace;
 }
