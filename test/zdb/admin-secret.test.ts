@@ -5,9 +5,8 @@ import Redis from "ioredis";
 import { isQssError } from "../../src/base/errors.ts";
 import { adminFromArgs, withoutAdminArgument } from "../../src/cli/zdb-admin.ts";
 import { adminSecretFileName, resolveAdmin } from "../../src/zdb/daemon.ts";
-import { removeDir, tempDir } from "./helpers.ts";
+import { removeDir, tempDir, zdbCommand } from "./helpers.ts";
 
-const repoRoot = new URL("../../", import.meta.url).pathname;
 const dirs: string[] = [];
 const children: ReturnType<typeof Bun.spawn>[] = [];
 afterEach(async () => {
@@ -76,24 +75,12 @@ test("admin password sources: file (checked), env, argv (warned), one at a time"
 test("qss zdb --logfile: created 0600, holds no secret; QSS_ZDB_ADMIN works", async () => {
   const dir = freshDir();
   const logPath = join(dir, "zdb.log");
-  const proc = Bun.spawn(
-    [
-      process.execPath,
-      join(repoRoot, "src/cli/main.ts"),
-      "zdb",
-      "--data",
-      join(dir, "data"),
-      "--index",
-      join(dir, "index"),
-      "--listen",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--logfile",
-      logPath,
-    ],
-    { stdout: "ignore", stderr: "ignore", env: { ...process.env, QSS_ZDB_ADMIN: "env-admin-9" } },
-  );
+  const args = ["--listen", "127.0.0.1", "--port", "0", "--logfile", logPath];
+  const proc = Bun.spawn(zdbCommand(dir, args), {
+    stdout: "ignore",
+    stderr: "ignore",
+    env: { ...process.env, QSS_ZDB_ADMIN: "env-admin-9" },
+  });
   children.push(proc);
   for (let i = 0; i < 200; i += 1) {
     try {

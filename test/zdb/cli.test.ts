@@ -2,9 +2,8 @@ import { afterAll, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
-import { removeDir, tempDir } from "./helpers.ts";
+import { removeDir, tempDir, zdbCommand } from "./helpers.ts";
 
-const repoRoot = new URL("../../", import.meta.url).pathname;
 const dir = tempDir("qss-zdb-cli-");
 const port = 20_000 + Math.floor(Math.random() * 10_000);
 let child: ReturnType<typeof Bun.spawn> | null = null;
@@ -18,26 +17,11 @@ afterAll(async () => {
 });
 
 async function start(): Promise<{ line: string; proc: ReturnType<typeof Bun.spawn> }> {
-  const proc = Bun.spawn(
-    [
-      process.execPath,
-      join(repoRoot, "src/cli/main.ts"),
-      "zdb",
-      "--data",
-      join(dir, "data"),
-      "--index",
-      join(dir, "index"),
-      "--listen",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--datasize",
-      "512K",
-      "--rotate",
-      "1",
-    ],
-    { stdout: "pipe", stderr: "inherit" },
-  );
+  const args = ["--listen", "127.0.0.1", "--port", String(port), "--datasize", "512K"];
+  const proc = Bun.spawn(zdbCommand(dir, [...args, "--rotate", "1"]), {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   child = proc;
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";

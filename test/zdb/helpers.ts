@@ -29,6 +29,13 @@ export function fixtureCopy(): string {
   return dir;
 }
 
+/** The command line of `qss zdb` (from source) on `dir`'s data/ and index/, plus `args`. */
+export function zdbCommand(dir: string, args: string[]): string[] {
+  const main = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+  const paths = ["--data", join(dir, "data"), "--index", join(dir, "index")];
+  return [process.execPath, main, "zdb", ...paths, ...args];
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
