@@ -99,6 +99,14 @@ export interface RequestContext {
   readRoom?: Uint8Array;
   /** Read requests only, when the server has it: see ReadSink. */
   readSink?: ReadSink;
+  /**
+   * Write requests only, when the server has it: answers the write now with `byteCount` while
+   * `write` goes on storing it, so the writer's next request is on its way meanwhile. Call it
+   * only once the bytes are the filesystem's to keep (any later request sees them; storing
+   * them can no longer be refused, or a refusal is kept and reported by fsync). The data
+   * stays valid until `write` settles.
+   */
+  acceptWrite?: (byteCount: number) => void;
 }
 
 /**

@@ -39,6 +39,8 @@ export class Call implements RequestContext {
   replied = false;
   /** See RequestContext.readRoom. */
   readRoom: Uint8Array | undefined;
+  /** See RequestContext.acceptWrite. */
+  acceptWrite: ((byteCount: number) => void) | undefined;
   /** Makes the read sink on first use (most filesystems never ask for it). */
   sinkFactory: (() => ReadSink) | undefined;
   #sink: ReadSink | undefined;

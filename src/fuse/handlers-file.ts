@@ -38,6 +38,8 @@ export async function handleRead(c: Call, a: D.ReadArgs): Promise<void> {
 }
 
 export async function handleWrite(c: Call, a: D.WriteArgs): Promise<void> {
+  // Privileges are dropped after the write and before the answer: no early answer then.
+  if ((a.writeFlags & writeKillSuidgid) === 0) c.acceptWrite = (count) => c.size32(count);
   const r = await c.ops.write?.(c.nodeId, a.fh, a.offset, a.data, a.flags, c);
   if (r === undefined) return c.error(38);
   if (r > 0 && (a.writeFlags & writeKillSuidgid) !== 0) await killPrivileges(c.ops, c.nodeId, c);

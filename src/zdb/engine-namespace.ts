@@ -182,9 +182,18 @@ export class EngineNamespace implements ZdbNamespace {
    */
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
     const result = this.setNow(key, value, undefined, true);
+    await this.written();
+    return result;
+  }
+
+  stage(key: Uint8Array, value: Uint8Array): Promise<void> {
+    this.setNow(key, value, undefined, true);
+    return this.written();
+  }
+
+  private async written(): Promise<void> {
     await this.flushSoon();
     if (this.syncEveryWrite) await this.durable();
-    return result;
   }
 
   private flushSoon(): Promise<void> {

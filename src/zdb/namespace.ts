@@ -67,6 +67,12 @@ export interface ZdbNamespace {
    * to the stored one and nothing was appended.
    */
   set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * In-process stores only: `set` in two steps. A refusal (full, read-only, too large) throws
+   * here; once this returns, every read sees `value`. The promise settles once it is written
+   * (rejects if writing it failed); `value` must stay untouched until then.
+   */
+  stage?(key: Uint8Array, value: Uint8Array): Promise<void>;
   /** False when the key did not exist. */
   del(key: Uint8Array): Promise<boolean>;
   exists(key: Uint8Array): Promise<boolean>;

@@ -38,6 +38,28 @@ test("untar /usr/include into the mount and diff -r it", () => {
   expect(diff.exitCode).toBe(0);
 }, 300_000);
 
+test("O_DIRECT writes (answered before they reach the engine's file) read back at once", () => {
+  const source = join(work, "direct.bin");
+  const target = join(mountpoint, "direct.bin");
+  sh(`head -c ${16 << 20} /dev/urandom > ${source}`, work);
+  // Each 2 MiB piece is written with O_DIRECT, then read back with O_DIRECT (from qss, not
+  // from the kernel's page cache) and compared before the next piece is written.
+  for (let piece = 0; piece < 8; piece++) {
+    const range = `bs=1M count=2 skip=${piece * 2} seek=${piece * 2}`;
+    sh(`dd if=${source} of=${target} ${range} oflag=direct conv=notrunc status=none`, work);
+    sh(
+      `cmp <(dd if=${source} bs=1M count=2 skip=${piece * 2} status=none) <(dd if=${target} bs=1M count=2 skip=${piece * 2} iflag=direct status=none)`,
+      work,
+    );
+  }
+  // Overwrite the middle, then compare the whole file.
+  sh(`head -c ${4 << 20} /dev/urandom > ${source}.mid`, work);
+  sh(`dd if=${source}.mid of=${source} bs=1M seek=6 conv=notrunc status=none`, work);
+  sh(`dd if=${source}.mid of=${target} bs=1M seek=6 oflag=direct conv=notrunc status=none`, work);
+  sh(`cmp ${source} <(dd if=${target} bs=1M iflag=direct status=none)`, work);
+  expect(run(["cmp", source, target]).exitCode).toBe(0);
+}, 120_000);
+
 test("git init, commit, branch and checkout inside the mount", () => {
   const repo = join(mountpoint, "repo");
   sh(`mkdir ${repo}`, work);

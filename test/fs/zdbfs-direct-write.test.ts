@@ -1,10 +1,58 @@
-import { expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { RequestContext } from "../../src/fs/operations.ts";
 import { blockKey } from "../../src/fs/zdbfs/keys.ts";
 import { blockSizeBytes, directWriteBytesMin } from "../../src/fs/zdbfs/limits.ts";
+import { type Engine, openEngine } from "../../src/zdb/engine.ts";
+import { removeDir, tempDir } from "../zdb/helpers.ts";
 import { b, mount, mountTracker, ok, root, rootCtx } from "./helpers.ts";
+import { MemoryNamespace } from "./memory-namespace.ts";
 
 const block = blockSizeBytes;
 const mounts = mountTracker();
+let engine: Engine | null = null;
+let dir = "";
+afterEach(async () => {
+  await engine?.close();
+  engine = null;
+  if (dir !== "") removeDir(dir);
+  dir = "";
+});
+
+/** Bytes in every file under `path`. */
+function bytesUnder(path: string): number {
+  let total = 0;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const child = join(path, entry.name);
+    total += entry.isDirectory() ? bytesUnder(child) : statSync(child).size;
+  }
+  return total;
+}
+
+/** Stages like the embedded engine; `refuse` throws at once, `failWrite` rejects later. */
+class StagingNamespace extends MemoryNamespace {
+  refuse = false;
+  failWrite = false;
+  stage(key: Uint8Array, value: Uint8Array): Promise<void> {
+    if (this.refuse) throw new Error("namespace full");
+    const stored = this.set(key, value);
+    return this.failWrite ? stored.then(() => Promise.reject(new Error("EIO"))) : stored.then();
+  }
+}
+
+/** A context that records when (and with what) the write was accepted. */
+function acceptingCtx(onAccept: (count: number) => void = () => {}) {
+  const accepted: number[] = [];
+  const ctx: RequestContext = {
+    ...rootCtx,
+    acceptWrite: (count) => {
+      accepted.push(count);
+      onAccept(count);
+    },
+  };
+  return { ctx, accepted };
+}
 
 async function openFile(fs: Awaited<ReturnType<typeof mount>>["fs"], name: string) {
   const created = ok(await fs.create(root, b(name), 0o644, 2, 0, rootCtx));
@@ -79,4 +127,93 @@ test("a block whose delete a commit is running is written through the cache", as
   for (let index = 0; index < directWriteBytesMin / block; index++) {
     expect((await data.get(blockKey(ino, index)))?.every((v) => v === 4)).toBe(true);
   }
+});
+
+test("over the engine, a stream is accepted once staged: before its file write, readable at once", async () => {
+  dir = tempDir("qss-accept-");
+  engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+  const { fs } = await mount(
+    { flushIntervalMs: 3_600_000 },
+    undefined,
+    engine.create("data") as never,
+  );
+  mounts.track(fs);
+  const { ino, fh } = await openFile(fs, "early");
+  await fs.fsync(ino, fh, false, rootCtx);
+  const stream = new Uint8Array(directWriteBytesMin).map((_v, i) => 1 + (i % 253));
+  let fileBytesAtAccept = -1;
+  let readAtAccept: Promise<unknown> = Promise.resolve();
+  const { ctx, accepted } = acceptingCtx(() => {
+    fileBytesAtAccept = bytesUnder(join(dir, "data"));
+    readAtAccept = fs.read(ino, fh, 0, stream.length, rootCtx);
+  });
+  const before = bytesUnder(join(dir, "data"));
+  expect(await fs.write(ino, fh, 0, stream, 0, ctx)).toBe(stream.length);
+  expect(accepted).toEqual([stream.length]);
+  expect(fileBytesAtAccept).toBe(before); // accepted before the engine wrote anything
+  expect(bytesUnder(join(dir, "data"))).toBeGreaterThan(before + stream.length);
+  expect(fs.core.blocks.dirtyBytes).toBe(0);
+  const seen = ok((await readAtAccept) as Uint8Array | number);
+  expect(Buffer.from(seen).equals(Buffer.from(stream))).toBe(true);
+});
+
+test("a small write, or a store that cannot stage, is not accepted early", async () => {
+  const { fs } = await mount({ flushIntervalMs: 3_600_000 });
+  mounts.track(fs);
+  const { ino, fh } = await openFile(fs, "late");
+  const { ctx, accepted } = acceptingCtx();
+  expect(await fs.write(ino, fh, 0, new Uint8Array(directWriteBytesMin), 0, ctx)).toBe(
+    directWriteBytesMin,
+  );
+  const staging = await mount(
+    { flushIntervalMs: 3_600_000 },
+    undefined,
+    new StagingNamespace("data"),
+  );
+  mounts.track(staging.fs);
+  const small = await openFile(staging.fs, "small");
+  const smallWrite = new Uint8Array(directWriteBytesMin - 1);
+  expect(await staging.fs.write(small.ino, small.fh, 0, smallWrite, 0, ctx)).toBe(
+    smallWrite.length,
+  );
+  expect(accepted).toEqual([]);
+});
+
+test("blocks the store refuses to stage are cached before the write is accepted", async () => {
+  const data = new StagingNamespace("data");
+  const { fs } = await mount({ flushIntervalMs: 3_600_000 }, undefined, data);
+  mounts.track(fs);
+  const { ino, fh } = await openFile(fs, "refused");
+  const stream = new Uint8Array(directWriteBytesMin).fill(9);
+  let dirtyAtAccept = -1;
+  const { ctx, accepted } = acceptingCtx(() => {
+    dirtyAtAccept = fs.core.blocks.dirtyBytes;
+  });
+  data.refuse = true;
+  expect(await fs.write(ino, fh, 0, stream, 0, ctx)).toBe(stream.length);
+  stream.fill(0); // the request buffer is reused once the write settled
+  expect(accepted).toEqual([directWriteBytesMin]);
+  expect(dirtyAtAccept).toBe(directWriteBytesMin);
+  expect(ok(await fs.read(ino, fh, 0, block, rootCtx)).every((v) => v === 9)).toBe(true);
+  data.refuse = false;
+  expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(0);
+  expect((await data.get(blockKey(ino, 1)))?.every((v) => v === 9)).toBe(true);
+});
+
+test("a staged block whose write fails afterwards stays dirty in the cache until stored", async () => {
+  const data = new StagingNamespace("data");
+  const { fs } = await mount({ flushIntervalMs: 3_600_000 }, undefined, data);
+  mounts.track(fs);
+  const { ino, fh } = await openFile(fs, "failed");
+  const stream = new Uint8Array(directWriteBytesMin).fill(6);
+  const { ctx, accepted } = acceptingCtx();
+  data.failWrite = true;
+  expect(await fs.write(ino, fh, 0, stream, 0, ctx)).toBe(stream.length);
+  stream.fill(0);
+  expect(accepted).toEqual([directWriteBytesMin]);
+  expect(fs.core.blocks.dirtyBytes).toBe(directWriteBytesMin);
+  data.failWrite = false;
+  expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(0);
+  expect(fs.core.blocks.dirtyBytes).toBe(0);
+  expect((await data.get(blockKey(ino, 2)))?.every((v) => v === 6)).toBe(true);
 });

@@ -248,6 +248,64 @@ describe("session", () => {
   });
 });
 
+describe("early write answers", () => {
+  /** A filesystem whose write accepts at once (when offered) and settles when released. */
+  function acceptingFs() {
+    let release = () => {};
+    const offered: boolean[] = [];
+    class AcceptingFs extends MemoryFileSystem {
+      override write(
+        _ino: number,
+        _fh: number,
+        _offset: number,
+        data: Uint8Array,
+        _flags?: number,
+        ctx?: RequestContext,
+      ): Promise<number> {
+        offered.push(ctx?.acceptWrite !== undefined);
+        ctx?.acceptWrite?.(data.length);
+        return new Promise<number>((resolve) => {
+          release = () => resolve(data.length);
+        });
+      }
+    }
+    return { ops: new AcceptingFs(), offered, release: () => release() };
+  }
+  const writeIn = (length: number, writeFlags = 0) =>
+    concat(
+      new Bytes(40).u64(0, 1).u32(16, length).u32(20, writeFlags).bytes,
+      new Uint8Array(length),
+    );
+
+  test("a write accepted early is answered before it settles, and only once", async () => {
+    const fs = acceptingFs();
+    const s = session(fs.ops);
+    await send(s, initRequest());
+    const pending = s.handle(request(Opcode.WRITE, 90, writeIn(300), { nodeId: 1 }), fd);
+    for (let turn = 0; turn < 10; turn++) await null;
+    expect(replies().map((r) => [r.unique, r.error, r.body.getUint32(0, true)])[1]).toEqual([
+      90, 0, 300,
+    ]);
+    fs.release();
+    await pending;
+    expect(replies().length).toBe(2);
+    expect(logs).toEqual([]);
+  });
+
+  test("a write that must drop privileges is not offered an early answer", async () => {
+    const fs = acceptingFs();
+    const s = session(fs.ops);
+    await send(s, initRequest());
+    const pending = s.handle(request(Opcode.WRITE, 92, writeIn(10, 1 << 2), { nodeId: 1 }), fd);
+    for (let turn = 0; turn < 10; turn++) await null;
+    expect(replies().length).toBe(1);
+    fs.release();
+    await pending;
+    expect(fs.offered).toEqual([false]);
+    expect(replies()[1]?.body.getUint32(0, true)).toBe(10);
+  });
+});
+
 describe("TMPFILE", () => {
   const tmpfileIn = (flags: number) =>
     concat(new Bytes(16).u32(0, flags).u32(4, 0o100644).u32(8, 0o22).bytes, cstr("/"));

@@ -81,3 +81,38 @@ test("in-process sets of one synchronous run share one flush; a failed flush rej
     removeDir(dir);
   }
 });
+
+test("stage: a refusal throws at once, a staged value reads back before its flush", async () => {
+  const dir = tempDir();
+  try {
+    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    let flushes = 0;
+    const realFlush = ns.store.flushPending.bind(ns.store);
+    ns.store.flushPending = () => {
+      flushes++;
+      realFlush();
+    };
+    const staged = ns.stage(utf8("s"), utf8("staged value"));
+    expect(flushes).toBe(0); // not written yet
+    expect(str(ns.getNow(utf8("s")))).toBe("staged value");
+    await staged;
+    expect(flushes).toBe(1);
+    // Refusals come as throws, not as rejected promises.
+    const thrown = (stage: () => Promise<void>) => {
+      try {
+        void stage().catch(() => {});
+        return "";
+      } catch (error) {
+        return String(error);
+      }
+    };
+    expect(thrown(() => ns.stage(utf8("x".repeat(300)), utf8("v")))).toContain("Key too large");
+    ns.store.failure = "simulated EIO";
+    expect(thrown(() => ns.stage(utf8("t"), utf8("v")))).toContain("Cannot write data right now");
+    await engine.close();
+  } finally {
+    removeDir(dir);
+  }
+});

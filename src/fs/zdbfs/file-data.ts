@@ -109,6 +109,7 @@ export async function writeData(
   inode: Inode,
   offset: number,
   data: Uint8Array,
+  accept?: (byteCount: number) => void,
 ): Promise<number> {
   if (data.length === 0) return 0;
   const end = offset + data.length;
@@ -151,7 +152,9 @@ export async function writeData(
     putInode(core, inode);
     return data.length;
   });
-  if (direct.length > 0) await writeDirect(core, inode.ino, direct, offset, data);
+  if (direct.length > 0) {
+    await writeDirect(core, inode.ino, direct, offset, data, () => accept?.(written));
+  }
   return written;
 }
 
@@ -163,7 +166,9 @@ function canWriteDirect(core: FsCore, ino: number, index: number): boolean {
  * Store whole blocks from `data` (which starts at file `offset`). A block the store refuses is
  * kept dirty in the cache instead, so the write is never lost: its error comes back from the
  * next flush or fsync, as for any write-back. The inode lock is held, so no newer write of
- * these blocks can come in between.
+ * these blocks can come in between. With a store that stages (the embedded engine), `accept`
+ * is called as soon as every block is staged or cached: later reads find them all, and what
+ * the store fails to write from there on is cached the same way (`data` is still ours).
  */
 async function writeDirect(
   core: FsCore,
@@ -171,19 +176,27 @@ async function writeDirect(
   indexes: number[],
   offset: number,
   data: Uint8Array,
+  accept: () => void,
 ): Promise<void> {
   const bytesOf = (index: number) => data.subarray(index * bs - offset, (index + 1) * bs - offset);
   const failed: number[] = [];
+  const stored: Promise<unknown>[] = [];
+  const stage = core.data.stage?.bind(core.data);
   // All at once: the embedded engine writes them with one writev, a remote one gets them pipelined.
-  await Promise.all(
-    indexes.map(async (index) => {
-      try {
-        await core.data.set(blockKey(ino, index), bytesOf(index));
-      } catch {
-        failed.push(index);
-      }
-    }),
-  );
+  for (const index of indexes) {
+    const key = blockKey(ino, index);
+    if (stage === undefined) {
+      stored.push(core.data.set(key, bytesOf(index)).catch(() => failed.push(index)));
+      continue;
+    }
+    try {
+      stored.push(stage(key, bytesOf(index)).catch(() => failed.push(index)));
+    } catch {
+      core.blocks.dirtyWhole(ino, index, bytesOf(index));
+    }
+  }
+  if (stage !== undefined) accept();
+  await Promise.all(stored);
   for (const index of failed) core.blocks.dirtyWhole(ino, index, bytesOf(index));
 }
 

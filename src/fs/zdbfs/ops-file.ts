@@ -163,7 +163,7 @@ export async function write(
     // its writeback cache it writes whole pages at their own offsets through O_APPEND
     // handles, so the offset given is always the one to use.
     if (ctx.uid !== 0 && inode.mode & 0o6000) killSetId(inode);
-    return writeData(core, inode, offset, data);
+    return writeData(core, inode, offset, data, ctx.acceptWrite);
   });
   if (core.needsFlush()) await core.commit();
   return written;
