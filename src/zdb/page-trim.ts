@@ -65,3 +65,58 @@ export class PageTrimmer {
     if (this.enabled) dropCachedPages(fd, 0, 0);
   }
 }
+
+/** Reads this close after the previous one's end continue its run (record headers and keys lie between values). */
+const readGapBytesMax = 64 * 1024;
+/** The last bytes of a run stay cached (a reader going back a little finds them). */
+const readKeepBytes = 4 * 1024 * 1024;
+/** Sequential runs followed at once (concurrent readers of different files). */
+const readRunsMax = 4;
+
+interface ReadRun {
+  fd: number;
+  /** [start, end): read and not dropped yet. */
+  start: number;
+  end: number;
+}
+
+/**
+ * Drops the page cache behind sequential reads of a namespace's data files, for the same owner
+ * as PageTrimmer. Measured on this VM: a 2 GiB file read back after the page cache was
+ * emptied took 3.7-4.3 s of the mount's CPU (484-555 MB/s) and 0.8-0.9 s (1.34-1.49 GB/s)
+ * with the data files' pages dropped as they were read: reading into ever new pages is what
+ * costs, as for appends. Random reads never form a run and keep their pages.
+ */
+export class ReadTrimmer {
+  private readonly runs: ReadRun[] = [];
+
+  constructor(private enabled = false) {}
+
+  enable(): void {
+    this.enabled = true;
+  }
+
+  /** [offset, offset + length) of `fd` was read (or handed to the kernel to move). */
+  read(fd: number, offset: number, length: number): void {
+    if (!this.enabled) return;
+    const run = this.runs.find(
+      (r) => r.fd === fd && offset >= r.end && offset - r.end <= readGapBytesMax,
+    );
+    if (run === undefined) {
+      this.runs.push({ fd, start: offset, end: offset + length });
+      if (this.runs.length > readRunsMax) this.runs.shift();
+      return;
+    }
+    run.end = offset + length;
+    const dropEnd = run.end - readKeepBytes;
+    if (dropEnd - run.start < trimStepBytes) return;
+    hintPageCache({
+      fd,
+      writebackFrom: 0,
+      writebackLength: 0,
+      dropFrom: run.start,
+      dropLength: dropEnd - run.start,
+    });
+    run.start = dropEnd;
+  }
+}

@@ -40,7 +40,7 @@ import {
 import { KeyIndex } from "./key-index.ts";
 import { tailBytesMax, tailEntryBytesMax } from "./limits.ts";
 import type { FileRange, NamespaceMode } from "./namespace.ts";
-import { PageTrimmer } from "./page-trim.ts";
+import { PageTrimmer, ReadTrimmer } from "./page-trim.ts";
 import { replayIndexFiles } from "./replay.ts";
 import { SlotTable, stateCurrent, stateDeleted } from "./slots.ts";
 import { decodeScanCursor, encodeScanCursor, fdatasyncAsync, PendingWrites } from "./store-io.ts";
@@ -110,6 +110,8 @@ export class Store {
   private readonly tail = new DataTail(tailBytesMax, tailEntryBytesMax);
   /** Page cache of the current data file (off unless the owner caches: see page-trim.ts). */
   private readonly trimmer = new PageTrimmer();
+  /** Page cache behind sequential reads (off unless the owner caches, like `trimmer`). */
+  private readonly readTrimmer = new ReadTrimmer();
   /** Rotated pairs still being synced before their descriptors close. */
   private readonly closing = new Set<Promise<void>>();
   private readonly closedData: ClosedFileCache;
@@ -155,6 +157,7 @@ export class Store {
   leaveCachingToOwner(): void {
     this.tail.disable();
     this.trimmer.enable();
+    this.readTrimmer.enable();
   }
 
   keyBytesOf(slot: number): number {
@@ -212,6 +215,7 @@ export class Store {
     this.flushPending();
     const fd = this.dataFdOf(dataId);
     if (readInto(fd, target, start) !== target.length) throw zdbError("IO", replyText.internal);
+    this.readTrimmer.read(fd, start, target.length);
   }
 
   /** Where a slot's payload lies on disk (appends pending for it are written first). */
@@ -220,7 +224,9 @@ export class Store {
     const dataId = s.dataId[slot] as number;
     const offset = (s.dataOffset[slot] as number) + dataEntryHeaderBytes + this.keyBytesOf(slot);
     if (dataId === this.currentId) this.flushPending();
-    return { fd: this.dataFdOf(dataId), offset, length: s.payloadBytes[slot] as number };
+    const range = { fd: this.dataFdOf(dataId), offset, length: s.payloadBytes[slot] as number };
+    this.readTrimmer.read(range.fd, range.offset, range.length);
+    return range;
   }
 
   get(key: Uint8Array, room = 0): Uint8Array | null {

@@ -1,7 +1,8 @@
 /**
  * A namespace that leaves caching to its owner keeps its data file's written pages out of
- * the page cache once they are on disk (fincore counts the resident bytes); a namespace that
- * does not keeps them. The data itself is unaffected.
+ * the page cache once they are on disk (fincore counts the resident bytes), and the pages
+ * behind a sequential read; a namespace that does not keeps them, as do random reads. The
+ * data itself is unaffected.
  */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
@@ -48,4 +49,52 @@ test("leaving caching to the owner drops the data file's pages once written; val
   const kept = await writeAndSync(false);
   expect(kept.backOk).toBe(true);
   expect(kept.resident).toBeGreaterThan(kept.total / 2);
+});
+
+/** Resident bytes of the data file once every value was read back in `order`. */
+async function readBack(order: "sequential" | "shuffled") {
+  const dir = tempDir();
+  const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+  const ns = engine.namespace("default");
+  if (!ns) throw new Error("default missing");
+  ns.leaveCachingToOwner();
+  const value = new Uint8Array(1024 * 1024);
+  const count = (6 * trimStepBytes) / value.length;
+  for (let i = 0; i < count; i++) {
+    value.fill(i & 0xff);
+    await ns.set(utf8(`block-${i}`), value);
+  }
+  await ns.sync();
+  const dataFile = join(dir, "data", "default", "d0");
+  for (let wait = 0; wait < 100 && residentBytes(dataFile) > 0; wait++) await Bun.sleep(20);
+  const before = residentBytes(dataFile);
+  const indexes = Array.from({ length: count }, (_v, i) => i);
+  if (order === "shuffled") indexes.sort((a, b) => ((a * 7919) % count) - ((b * 7919) % count));
+  let allOk = true;
+  for (const i of indexes) {
+    const length = await ns.getInto(utf8(`block-${i}`), value);
+    allOk &&= length === value.length && value.every((v) => v === (i & 0xff));
+  }
+  let resident = residentBytes(dataFile);
+  for (
+    let wait = 0;
+    order === "sequential" && wait < 100 && resident >= (count * value.length) / 4;
+    wait++
+  ) {
+    await Bun.sleep(20);
+    resident = residentBytes(dataFile);
+  }
+  await engine.close();
+  removeDir(dir);
+  return { before, resident, total: count * value.length, allOk };
+}
+
+test("a sequential read drops the pages behind it; a shuffled one keeps what it read", async () => {
+  const sequential = await readBack("sequential");
+  expect(sequential.allOk).toBe(true);
+  expect(sequential.before).toBeLessThan(sequential.total / 8);
+  expect(sequential.resident).toBeLessThan(sequential.total / 4);
+  const shuffled = await readBack("shuffled");
+  expect(shuffled.allOk).toBe(true);
+  expect(shuffled.resident).toBeGreaterThan(shuffled.total / 2);
 });
