@@ -66,7 +66,7 @@ export class PageTrimmer {
   }
 }
 
-/** Reads this close after the previous one's end continue its run (record headers and keys lie between values). */
+/** A read this close after a run's end continues it (record headers and keys lie between values). */
 const readGapBytesMax = 64 * 1024;
 /** The last bytes of a run stay cached (a reader going back a little finds them). */
 const readKeepBytes = 4 * 1024 * 1024;
@@ -82,10 +82,10 @@ interface ReadRun {
 
 /**
  * Drops the page cache behind sequential reads of a namespace's data files, for the same owner
- * as PageTrimmer. Measured on this VM: a 2 GiB file read back after the page cache was
- * emptied took 3.7-4.3 s of the mount's CPU (484-555 MB/s) and 0.8-0.9 s (1.34-1.49 GB/s)
- * with the data files' pages dropped as they were read: reading into ever new pages is what
- * costs, as for appends. Random reads never form a run and keep their pages.
+ * as PageTrimmer. Measured on this VM: a 2 GiB file read back through the mount after the
+ * page cache was emptied took 3.2-4.1 s of the mount's CPU (535-673 MB/s), and 1.0-1.2 s
+ * (1.64-1.81 GB/s) with the pages dropped behind the reader: reading into ever new pages is
+ * what costs, as for appends. Random reads never form a run and keep their pages.
  */
 export class ReadTrimmer {
   private readonly runs: ReadRun[] = [];
