@@ -191,8 +191,14 @@ export class EngineNamespace implements ZdbNamespace {
     return this.written();
   }
 
+  /**
+   * Settles once what was appended before is written. Rejects when the store failed meanwhile:
+   * any caller's flush may be the one that hit the error, and the values it held (staged ones
+   * included, whose writers were already answered) may not be in the file.
+   */
   private async written(): Promise<void> {
     await this.flushSoon();
+    if (this.store.failure !== null) throw zdbError("IO", replyText.cannotWriteData);
     if (this.syncEveryWrite) await this.durable();
   }
 
@@ -267,6 +273,9 @@ export class EngineNamespace implements ZdbNamespace {
    */
   durable(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    if (this.store.failure !== null) {
+      return Promise.reject(zdbError("IO", replyText.cannotWriteData));
+    }
     if (this.syncInFlight === null) {
       if (this.store.unsyncedWrites === 0) return Promise.resolve();
       this.syncInFlight = this.store.fsyncAsync().finally(() => {

@@ -14,7 +14,7 @@
  * The hints run on a Worker (platform/page-cache.ts); only a closed file's drop runs here.
  */
 import { dropCachedPages } from "../platform/libc.ts";
-import { hintPageCache } from "../platform/page-cache.ts";
+import { hintPageCache, type PageCacheJob } from "../platform/page-cache.ts";
 
 /** Bytes appended between two steps. */
 export const trimStepBytes = 32 * 1024 * 1024;
@@ -66,7 +66,10 @@ export class PageTrimmer {
   }
 }
 
-/** A read this close after a run's end continues it (record headers and keys lie between values). */
+/**
+ * A read from a run's start up to this far past its end continues it (record headers and keys
+ * lie between values; several reads of one value, each for part of it, come back to its start).
+ */
 const readGapBytesMax = 64 * 1024;
 /** The last bytes of a run stay cached (a reader going back a little finds them). */
 const readKeepBytes = 4 * 1024 * 1024;
@@ -90,7 +93,10 @@ interface ReadRun {
 export class ReadTrimmer {
   private readonly runs: ReadRun[] = [];
 
-  constructor(private enabled = false) {}
+  constructor(
+    private enabled = false,
+    private readonly hint: (job: PageCacheJob) => void = hintPageCache,
+  ) {}
 
   enable(): void {
     this.enabled = true;
@@ -100,17 +106,17 @@ export class ReadTrimmer {
   read(fd: number, offset: number, length: number): void {
     if (!this.enabled) return;
     const run = this.runs.find(
-      (r) => r.fd === fd && offset >= r.end && offset - r.end <= readGapBytesMax,
+      (r) => r.fd === fd && offset >= r.start && offset <= r.end + readGapBytesMax,
     );
     if (run === undefined) {
       this.runs.push({ fd, start: offset, end: offset + length });
       if (this.runs.length > readRunsMax) this.runs.shift();
       return;
     }
-    run.end = offset + length;
+    run.end = Math.max(run.end, offset + length);
     const dropEnd = run.end - readKeepBytes;
     if (dropEnd - run.start < trimStepBytes) return;
-    hintPageCache({
+    this.hint({
       fd,
       writebackFrom: 0,
       writebackLength: 0,

@@ -36,6 +36,12 @@ export class PendingWrites {
     return false;
   }
 
+  /** Drops what is buffered: it will never be written. */
+  discard(): void {
+    this.parts = [];
+    this.bytes = 0;
+  }
+
   get full(): boolean {
     return this.parts.length >= pendingPartsMax || this.bytes >= pendingBytesMax;
   }

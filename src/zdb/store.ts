@@ -552,8 +552,11 @@ export class Store {
       this.pendingIndex.writeTo(this.indexFd);
       if (this.pendingFlags.length > 0) this.writePendingFlags();
     } catch (error) {
-      // Memory now runs ahead of the files: refuse writes until a restart replays them.
-      this.failure = String(error);
+      // Memory now runs ahead of the files: refuse writes until a restart replays them. Index
+      // entries still buffered may name data that was not written: they never reach the file.
+      this.failure ??= String(error);
+      this.pendingIndex.discard();
+      this.pendingFlags = [];
       this.tail.reset(this.dataEnd);
       throw error;
     }
@@ -607,8 +610,10 @@ export class Store {
     await Promise.allSettled([...this.closing]);
   }
 
+  /** Rejects once a write failed: what was acknowledged since may not be on disk. */
   fsyncAsync(): Promise<void> {
     this.flushPending();
+    if (this.failure !== null) return Promise.reject(zdbError("IO", replyText.cannotWriteData));
     this.unsyncedWrites = 0;
     const dataFd = this.dataFd;
     return Promise.all([

@@ -43,7 +43,8 @@ test("O_DIRECT writes (answered before they reach the engine's file) read back a
   const target = join(mountpoint, "direct.bin");
   sh(`head -c ${16 << 20} /dev/urandom > ${source}`, work);
   // Each 2 MiB piece is written with O_DIRECT, then read back with O_DIRECT (from qss, not
-  // from the kernel's page cache) and compared before the next piece is written.
+  // from the kernel's page cache) and compared before the next piece is written: the request
+  // buffers of writes answered early must stay untouched until the engine wrote them.
   for (let piece = 0; piece < 8; piece++) {
     const range = `bs=1M count=2 skip=${piece * 2} seek=${piece * 2}`;
     sh(`dd if=${source} of=${target} ${range} oflag=direct conv=notrunc status=none`, work);

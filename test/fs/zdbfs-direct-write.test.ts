@@ -30,14 +30,15 @@ function bytesUnder(path: string): number {
   return total;
 }
 
-/** Stages like the embedded engine; `refuse` throws at once, `failWrite` rejects later. */
+/** Stages like the embedded engine; `refuse` (or `failing`) throws at once, `failWrite` rejects later. */
 class StagingNamespace extends MemoryNamespace {
   refuse = false;
   failWrite = false;
   stage(key: Uint8Array, value: Uint8Array): Promise<void> {
     if (this.refuse) throw new Error("namespace full");
-    const stored = this.set(key, value);
-    return this.failWrite ? stored.then(() => Promise.reject(new Error("EIO"))) : stored.then();
+    if (this.failing) throw new Error("namespace unavailable");
+    // A write that fails leaves nothing stored, as in the engine.
+    return this.failWrite ? Promise.reject(new Error("EIO")) : this.set(key, value).then();
   }
 }
 
@@ -132,25 +133,26 @@ test("a block whose delete a commit is running is written through the cache", as
 test("over the engine, a stream is accepted once staged: before its file write, readable at once", async () => {
   dir = tempDir("qss-accept-");
   engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-  const { fs } = await mount(
-    { flushIntervalMs: 3_600_000 },
-    undefined,
-    engine.create("data") as never,
-  );
+  const data = engine.create("data");
+  const { fs } = await mount({ flushIntervalMs: 3_600_000 }, undefined, data as never);
   mounts.track(fs);
   const { ino, fh } = await openFile(fs, "early");
   await fs.fsync(ino, fh, false, rootCtx);
   const stream = new Uint8Array(directWriteBytesMin).map((_v, i) => 1 + (i % 253));
   let fileBytesAtAccept = -1;
+  let stagedAtAccept = false;
   let readAtAccept: Promise<unknown> = Promise.resolve();
   const { ctx, accepted } = acceptingCtx(() => {
     fileBytesAtAccept = bytesUnder(join(dir, "data"));
+    const blocks = Array.from({ length: stream.length / block }, (_v, i) => blockKey(ino, i));
+    stagedAtAccept = blocks.every((key) => data.findNow(key) >= 0);
     readAtAccept = fs.read(ino, fh, 0, stream.length, rootCtx);
   });
   const before = bytesUnder(join(dir, "data"));
   expect(await fs.write(ino, fh, 0, stream, 0, ctx)).toBe(stream.length);
   expect(accepted).toEqual([stream.length]);
   expect(fileBytesAtAccept).toBe(before); // accepted before the engine wrote anything
+  expect(stagedAtAccept).toBe(true); // ... and after every block was staged
   expect(bytesUnder(join(dir, "data"))).toBeGreaterThan(before + stream.length);
   expect(fs.core.blocks.dirtyBytes).toBe(0);
   const seen = ok((await readAtAccept) as Uint8Array | number);
@@ -179,21 +181,18 @@ test("a small write, or a store that cannot stage, is not accepted early", async
   expect(accepted).toEqual([]);
 });
 
-test("blocks the store refuses to stage are cached before the write is accepted", async () => {
+test("blocks the store refuses to stage are cached, and that write is not answered early", async () => {
   const data = new StagingNamespace("data");
   const { fs } = await mount({ flushIntervalMs: 3_600_000 }, undefined, data);
   mounts.track(fs);
   const { ino, fh } = await openFile(fs, "refused");
   const stream = new Uint8Array(directWriteBytesMin).fill(9);
-  let dirtyAtAccept = -1;
-  const { ctx, accepted } = acceptingCtx(() => {
-    dirtyAtAccept = fs.core.blocks.dirtyBytes;
-  });
+  const { ctx, accepted } = acceptingCtx();
   data.refuse = true;
   expect(await fs.write(ino, fh, 0, stream, 0, ctx)).toBe(stream.length);
   stream.fill(0); // the request buffer is reused once the write settled
-  expect(accepted).toEqual([directWriteBytesMin]);
-  expect(dirtyAtAccept).toBe(directWriteBytesMin);
+  expect(accepted).toEqual([]);
+  expect(fs.core.blocks.dirtyBytes).toBe(directWriteBytesMin);
   expect(ok(await fs.read(ino, fh, 0, block, rootCtx)).every((v) => v === 9)).toBe(true);
   data.refuse = false;
   expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(0);
@@ -216,4 +215,50 @@ test("a staged block whose write fails afterwards stays dirty in the cache until
   expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(0);
   expect(fs.core.blocks.dirtyBytes).toBe(0);
   expect((await data.get(blockKey(ino, 2)))?.every((v) => v === 6)).toBe(true);
+});
+
+test("a staged block whose engine write fails is kept in the cache, and fsync reports EIO", async () => {
+  dir = tempDir("qss-accept-fail-");
+  engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+  const data = engine.create("data");
+  data.leaveCachingToOwner();
+  const { fs } = await mount({ flushIntervalMs: 3_600_000 }, undefined, data as never);
+  mounts.track(fs);
+  const { ino, fh } = await openFile(fs, "lost");
+  await fs.fsync(ino, fh, false, rootCtx);
+  const stream = new Uint8Array(directWriteBytesMin).fill(8);
+  const dataFd = data.store.dataFd;
+  const { ctx, accepted } = acceptingCtx(() => {
+    // In the window between the answer and the engine's flush, another request's flush fails.
+    data.store.dataFd = 1_000_000;
+    expect(() => data.getNow(blockKey(ino, 0))).toThrow();
+    data.store.dataFd = dataFd;
+  });
+  expect(await fs.write(ino, fh, 0, stream, 0, ctx)).toBe(stream.length);
+  stream.fill(0);
+  expect(accepted).toEqual([directWriteBytesMin]);
+  expect(fs.core.blocks.dirtyBytes).toBe(directWriteBytesMin);
+  expect(ok(await fs.read(ino, fh, 0, block, rootCtx)).every((v) => v === 8)).toBe(true);
+  expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(5); // EIO: never a silent success
+});
+
+test("a store that refuses gets no early answer: the writer meets the write-back bound's error", async () => {
+  const data = new StagingNamespace("data");
+  const options = { flushIntervalMs: 3_600_000, writebackBytesMax: 2 * directWriteBytesMin };
+  const { fs } = await mount(options, undefined, data);
+  mounts.track(fs);
+  const { ino, fh } = await openFile(fs, "full");
+  const { ctx, accepted } = acceptingCtx();
+  data.failing = true;
+  const results: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const chunk = new Uint8Array(directWriteBytesMin).fill(i + 1);
+    results.push(await fs.write(ino, fh, i * chunk.length, chunk, 0, ctx));
+  }
+  expect(accepted).toEqual([]);
+  expect(results.some((r) => r < 0)).toBe(true); // EIO once the write-back is over its bound
+  data.failing = false;
+  expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(0);
+  const back = ok(await fs.read(ino, fh, 0, directWriteBytesMin, rootCtx));
+  expect(back.every((v) => v === 1)).toBe(true);
 });

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openEngine } from "../../src/zdb/engine.ts";
 import { removeDir, str, tempDir, utf8 } from "./helpers.ts";
@@ -88,6 +89,7 @@ test("stage: a refusal throws at once, a staged value reads back before its flus
     const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
     const ns = engine.namespace("default");
     if (!ns) throw new Error("default missing");
+    ns.leaveCachingToOwner(); // as the filesystem's data namespace: reads go to the file
     let flushes = 0;
     const realFlush = ns.store.flushPending.bind(ns.store);
     ns.store.flushPending = () => {
@@ -96,9 +98,9 @@ test("stage: a refusal throws at once, a staged value reads back before its flus
     };
     const staged = ns.stage(utf8("s"), utf8("staged value"));
     expect(flushes).toBe(0); // not written yet
-    expect(str(ns.getNow(utf8("s")))).toBe("staged value");
-    await staged;
+    expect(str(ns.getNow(utf8("s")))).toBe("staged value"); // the read writes it first
     expect(flushes).toBe(1);
+    await staged;
     // Refusals come as throws, not as rejected promises.
     const thrown = (stage: () => Promise<void>) => {
       try {
@@ -111,6 +113,34 @@ test("stage: a refusal throws at once, a staged value reads back before its flus
     expect(thrown(() => ns.stage(utf8("x".repeat(300)), utf8("v")))).toContain("Key too large");
     ns.store.failure = "simulated EIO";
     expect(thrown(() => ns.stage(utf8("t"), utf8("v")))).toContain("Cannot write data right now");
+    await engine.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test("a staged value whose write failed in another caller's flush rejects, and so does sync", async () => {
+  const dir = tempDir();
+  try {
+    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    ns.leaveCachingToOwner();
+    await ns.set(utf8("before"), utf8("kept"));
+    await ns.sync();
+    const indexFile = join(dir, "index", "default", "i0");
+    const indexBytes = readFileSync(indexFile).length;
+    const staged = ns.stage(utf8("lost"), new Uint8Array(64 * 1024).fill(3));
+    const dataFd = ns.store.dataFd;
+    ns.store.dataFd = 1_000_000; // the next write of the data file fails (EBADF)
+    expect(() => ns.getNow(utf8("lost"))).toThrow(); // this read's flush hits the error
+    ns.store.dataFd = dataFd;
+    await expect(staged).rejects.toThrow("Cannot write data right now");
+    await expect(ns.sync()).rejects.toThrow("Cannot write data right now");
+    ns.store.flushPending();
+    // The index entry of the value that never reached the data file was not written either.
+    expect(readFileSync(indexFile).length).toBe(indexBytes);
+    expect(str(ns.getNow(utf8("before")))).toBe("kept");
     await engine.close();
   } finally {
     removeDir(dir);

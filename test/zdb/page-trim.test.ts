@@ -49,7 +49,7 @@ test("leaving caching to the owner drops the data file's pages once written; val
   const kept = await writeAndSync(false);
   expect(kept.backOk).toBe(true);
   expect(kept.resident).toBeGreaterThan(kept.total / 2);
-});
+}, 60_000);
 
 /** Resident bytes of the data file once every value was read back in `order`. */
 async function readBack(order: "sequential" | "shuffled") {
@@ -97,4 +97,4 @@ test("a sequential read drops the pages behind it; a shuffled one keeps what it 
   const shuffled = await readBack("shuffled");
   expect(shuffled.allOk).toBe(true);
   expect(shuffled.resident).toBeGreaterThan(shuffled.total / 2);
-});
+}, 60_000);

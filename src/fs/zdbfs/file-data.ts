@@ -167,8 +167,10 @@ function canWriteDirect(core: FsCore, ino: number, index: number): boolean {
  * kept dirty in the cache instead, so the write is never lost: its error comes back from the
  * next flush or fsync, as for any write-back. The inode lock is held, so no newer write of
  * these blocks can come in between. With a store that stages (the embedded engine), `accept`
- * is called as soon as every block is staged or cached: later reads find them all, and what
- * the store fails to write from there on is cached the same way (`data` is still ours).
+ * is called as soon as every block is staged: later reads find them all, and what the store
+ * fails to write from there on is cached the same way (`data` is still ours). Not when a block
+ * was refused, nor while the write-back is over its bounds: the writer then waits for the
+ * flush that follows, and gets its error (back-pressure, as for any other write).
  */
 async function writeDirect(
   core: FsCore,
@@ -182,6 +184,7 @@ async function writeDirect(
   const failed: number[] = [];
   const stored: Promise<unknown>[] = [];
   const stage = core.data.stage?.bind(core.data);
+  let refused = false;
   // All at once: the embedded engine writes them with one writev, a remote one gets them pipelined.
   for (const index of indexes) {
     const key = blockKey(ino, index);
@@ -193,9 +196,10 @@ async function writeDirect(
       stored.push(stage(key, bytesOf(index)).catch(() => failed.push(index)));
     } catch {
       core.blocks.dirtyWhole(ino, index, bytesOf(index));
+      refused = true;
     }
   }
-  if (stage !== undefined) accept();
+  if (stage !== undefined && !refused && !core.needsFlush()) accept();
   await Promise.all(stored);
   for (const index of failed) core.blocks.dirtyWhole(ino, index, bytesOf(index));
 }
