@@ -285,10 +285,12 @@ export class EngineNamespace implements ZdbNamespace {
     }
     if (this.store.unsyncedWrites === 0) return this.syncInFlight;
     if (this.syncQueued === null) {
-      this.syncQueued = this.syncInFlight.then(() => {
-        this.syncQueued = null;
-        return this.durable();
-      });
+      const queued = this.syncInFlight
+        .finally(() => {
+          this.syncQueued = null;
+        })
+        .then(() => this.durable());
+      this.syncQueued = queued;
     }
     return this.syncQueued;
   }

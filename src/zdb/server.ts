@@ -163,6 +163,9 @@ function flushStores(context: ServerContext): boolean {
       ok = false;
       context.engine.options.log(`[-] write failed on ${store.options.name}: ${String(error)}`);
     }
+    // Every store here took a write this turn, so it was sound then: a failure now was met by
+    // an earlier flush of this turn (a full buffer, a read), whose writes are lost as well.
+    if (store.failure !== null) ok = false;
   }
   context.pendingStores.clear();
   context.pendingBytes = 0;

@@ -612,7 +612,11 @@ export class Store {
 
   /** Rejects once a write failed: what was acknowledged since may not be on disk. */
   fsyncAsync(): Promise<void> {
-    this.flushPending();
+    try {
+      this.flushPending();
+    } catch (error) {
+      return Promise.reject(error); // callers (timers too) get a rejection, never a throw
+    }
     if (this.failure !== null) return Promise.reject(zdbError("IO", replyText.cannotWriteData));
     this.unsyncedWrites = 0;
     const dataFd = this.dataFd;
@@ -620,10 +624,18 @@ export class Store {
       ...this.closing,
       fdatasyncAsync(dataFd),
       fdatasyncAsync(this.indexFd),
-    ]).then(() => {
-      // Still the current file (no rotation meanwhile): what was written is clean now.
-      if (dataFd === this.dataFd) this.trimmer.synced(dataFd, this.dataEnd);
-    });
+    ]).then(
+      () => {
+        // Still the current file (no rotation meanwhile): what was written is clean now.
+        if (dataFd === this.dataFd) this.trimmer.synced(dataFd, this.dataEnd);
+      },
+      (error) => {
+        // What was written may not be on disk, and nothing is left unsynced to retry: fail the
+        // store, so no later sync reports success.
+        this.failure ??= `sync failed: ${String(error)}`;
+        throw error;
+      },
+    );
   }
 
   currentDataOffset(): number {

@@ -146,3 +146,22 @@ test("a staged value whose write failed in another caller's flush rejects, and s
     removeDir(dir);
   }
 });
+
+test("a failed fsync fails the store: the next sync does not report success", async () => {
+  const dir = tempDir();
+  try {
+    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    ns.setNow(utf8("k"), utf8("v")); // written, not yet synced
+    const dataFd = ns.store.dataFd;
+    ns.store.dataFd = 1_000_000; // fdatasync fails (EBADF), as EIO would
+    await expect(ns.sync()).rejects.toThrow();
+    ns.store.dataFd = dataFd;
+    await expect(ns.sync()).rejects.toThrow("Cannot write data right now");
+    expect(ns.store.failure).toContain("sync failed");
+    await engine.close();
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -251,6 +251,37 @@ test("a failed disk write drops the clients of that turn and refuses later write
   expect(await admin.ping()).toBe("PONG");
 });
 
+test("a write failing in the middle of a turn answers none of that turn's writes", async () => {
+  const admin = client();
+  await admin.connect();
+  await admin.call("AUTH", ["admin-test"]);
+  await admin.call("NSNEW", ["midturn"]);
+  const ns = daemon.engine.namespace("midturn");
+  if (!ns) throw new Error("namespace missing");
+  // No reconnect: a resent pipeline would land in the default namespace of a new session.
+  const writer = new Redis({
+    port: daemon.port,
+    host: "127.0.0.1",
+    protocol: 2,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  clients.push(writer);
+  await writer.connect();
+  await writer.call("SELECT", ["midturn"]);
+  const dataFd = ns.store.dataFd;
+  ns.store.dataFd = 1_000_000; // the first flush of the turn (a full buffer) fails: EBADF
+  const pipeline = writer.pipeline();
+  for (let i = 0; i < 300; i++) pipeline.call("SET", [`k${i}`, `v${i}`]);
+  const results = (await pipeline.exec().catch(() => null)) ?? [];
+  ns.store.dataFd = dataFd;
+  const answered = results.flatMap(([error, value], i) => (error === null ? [[i, value]] : []));
+  await admin.call("SELECT", ["midturn"]);
+  for (const [i] of answered) expect(await admin.call("GET", [`k${i}`])).toBe(`v${i}`);
+  expect(answered.length).toBeLessThan(300);
+});
+
 describe("redis-cli", () => {
   test("commands through the reference CLI", async () => {
     expect(await redisCli("PING")).toBe("PONG");
