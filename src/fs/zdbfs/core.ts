@@ -28,20 +28,31 @@ export interface Handle {
   lastReadEnd: number;
 }
 
-/** Run `task` over `items` with at most `limit` in flight. */
+/**
+ * Run `task` over `items` with at most `limit` in flight. After a failure no item starts, and
+ * the first error is thrown only once every task in flight settled: a caller that releases a
+ * lock or forgets what it was writing on failure must not leave writes behind that land later
+ * (an older block version over a newer one, a delete after a rewrite).
+ */
 export async function eachLimited<T>(
   items: T[],
   limit: number,
   task: (item: T) => Promise<unknown>,
 ) {
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (failure === null && next < items.length) {
       const item = items[next++] as T;
-      await task(item);
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
 
 export class FsCore {
@@ -61,6 +72,12 @@ export class FsCore {
   readonly blockDeletes = new Map<string, { ino: number; index: number }>();
   /** Blocks a running commit will delete (ids as in blockDeletes): no direct writes to them. */
   deletingBlocks = new Set<string>();
+  /**
+   * Blocks a running flush copied and is writing (ids as in blockDeletes): no direct writes to
+   * them either, even once the cache dropped them (a truncate), or the flush's older copy
+   * could land after the direct write.
+   */
+  readonly writingBlocks = new Set<string>();
   orphans = new Set<number>();
   /** O_TMPFILE inodes: nlink 0 yet allowed to be linked in (I_LINKABLE). */
   readonly linkable = new Set<number>();
@@ -169,9 +186,15 @@ export class FsCore {
   }
 
   async #writeBlocks(writes: BlockWrite[]): Promise<void> {
-    await eachLimited(writes, flushConcurrencyMax, (w) =>
-      this.data.set(blockKey(w.block.ino, w.block.index), w.bytes),
-    );
+    const ids = writes.map((w) => `${w.block.ino}:${w.block.index}`);
+    for (const id of ids) this.writingBlocks.add(id);
+    try {
+      await eachLimited(writes, flushConcurrencyMax, (w) =>
+        this.data.set(blockKey(w.block.ino, w.block.index), w.bytes),
+      );
+    } finally {
+      for (const id of ids) this.writingBlocks.delete(id);
+    }
     this.blocks.markWritten(writes);
   }
 

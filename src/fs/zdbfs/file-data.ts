@@ -159,7 +159,10 @@ export async function writeData(
 }
 
 function canWriteDirect(core: FsCore, ino: number, index: number): boolean {
-  return !core.blocks.isFrozen(ino, index) && !core.deletingBlocks.has(`${ino}:${index}`);
+  const id = `${ino}:${index}`;
+  return (
+    !core.blocks.isFrozen(ino, index) && !core.deletingBlocks.has(id) && !core.writingBlocks.has(id)
+  );
 }
 
 /**
