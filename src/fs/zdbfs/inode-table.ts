@@ -134,6 +134,14 @@ export async function destroyInode(core: FsCore, inode: Inode): Promise<void> {
   core.destroying.add(inode.ino);
   try {
     await destroyLoaded(core, inode);
+  } catch (error) {
+    // What it owns could not be loaded (a failing store): listed as an orphan, the inode is
+    // deleted by the next mount's sweep instead of being left behind with no name.
+    if (!core.orphans.has(inode.ino)) {
+      core.orphans.add(inode.ino);
+      core.markOrphansDirty();
+    }
+    throw error;
   } finally {
     core.destroying.delete(inode.ino);
   }

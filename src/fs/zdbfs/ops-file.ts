@@ -155,6 +155,9 @@ export async function write(
   const handle = handleFor(core, ino, fh);
   if (handle !== null && !canWrite(handle.flags)) return -Errno.EBADF;
   if (offset < 0) return -Errno.EINVAL;
+  // Over the write-back bounds, wait for the flush; if it fails the write is refused (EIO)
+  // before it is cached, so a store that refuses never makes the cache grow without limit.
+  if (core.needsFlush()) await core.commit();
   const written = await core.inodeLocks.run([ino], async () => {
     const inode = await getInode(core, ino);
     if (inode === null) return -Errno.ENOENT;
@@ -165,7 +168,8 @@ export async function write(
     if (ctx.uid !== 0 && inode.mode & 0o6000) killSetId(inode);
     return writeData(core, inode, offset, data, ctx.acceptWrite);
   });
-  if (core.needsFlush()) await core.commit();
+  // The write is cached (or stored) either way: a failing flush is met by the next change.
+  if (core.needsFlush()) await core.commit().catch(() => {});
   return written;
 }
 

@@ -110,8 +110,19 @@ export class ZdbFs implements FileSystemOperations {
     await this.#lock.release();
   }
 
-  /** Mutating operations wait for a flush when dirty metadata passes its bound. */
+  /**
+   * Mutating operations wait for a flush when dirty state passes its bounds. If that flush
+   * fails (the store refuses or is gone), the change is refused with EIO before it is made:
+   * what cannot be stored is never acknowledged without limit.
+   */
   async #mutating<T>(operation: () => Promise<T | number>): Promise<T | number> {
+    if (this.core.needsFlush()) {
+      try {
+        await this.core.commit();
+      } catch {
+        return Errno.EIO;
+      }
+    }
     const result = await guard(operation);
     if (this.core.needsFlush()) await this.core.commit().catch(() => {});
     return result;
