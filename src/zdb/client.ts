@@ -40,31 +40,81 @@ function asError(error: unknown): Error {
   return qssError("UNAVAILABLE", message);
 }
 
+/** After a failed reconnect, calls fail at once for this long before the next attempt. */
+export const reconnectBackoffMs = 1000;
+
 export class ZdbClientNamespace implements ZdbNamespace {
   readonly name: string;
   mode: NamespaceMode = "user";
-  readonly redis: Redis;
+  #redis: Redis;
   /** Bytes received since the last reply was delivered. */
   private unrepliedBytes = 0;
+  #reconnecting: Promise<void> | null = null;
+  /** Closed by its owner: no reconnect after that. */
+  #closed = false;
+  #lastFailedReconnectMs = Number.NEGATIVE_INFINITY;
 
-  constructor(redis: Redis, name: string) {
-    this.redis = redis;
+  /** `reconnect` opens a new connection with the namespace selected (null: never reconnect). */
+  constructor(
+    redis: Redis,
+    name: string,
+    private readonly reconnect: (() => Promise<Redis>) | null = null,
+  ) {
+    this.#redis = redis;
     this.name = name;
+  }
+
+  get redis(): Redis {
+    return this.#redis;
   }
 
   /** Drop the connection when one reply grows past `replyBytesMax` (hostile backend). */
   watchReplySize(): void {
-    this.redis.stream.on("data", (chunk: Buffer) => {
+    const redis = this.#redis;
+    redis.stream.on("data", (chunk: Buffer) => {
       this.unrepliedBytes += chunk.length;
       if (this.unrepliedBytes > replyBytesMax) {
-        this.redis.disconnect();
+        redis.disconnect();
       }
     });
   }
 
+  /**
+   * A lost connection is opened again, namespace selected, before the next command goes out
+   * (never a command into another session's namespace); commands waiting meanwhile go after
+   * it in the order they were made. A command that failed with the connection is not resent:
+   * its caller gets the error and decides (the filesystem keeps the data dirty and retries).
+   */
+  async #connected(): Promise<Redis> {
+    const status = this.#redis.status;
+    if (status !== "end" && status !== "close") return this.#redis;
+    if (this.reconnect === null || this.#closed) return this.#redis;
+    if (this.#reconnecting === null) {
+      if (performance.now() - this.#lastFailedReconnectMs < reconnectBackoffMs) {
+        throw qssError("UNAVAILABLE", `Namespace ${this.name}: backend unreachable`);
+      }
+      const reconnect = this.reconnect;
+      this.#reconnecting = reconnect()
+        .then((redis) => {
+          this.#redis = redis;
+          this.watchReplySize();
+        })
+        .catch((error) => {
+          this.#lastFailedReconnectMs = performance.now();
+          throw asError(error);
+        })
+        .finally(() => {
+          this.#reconnecting = null;
+        });
+    }
+    await this.#reconnecting;
+    return this.#redis;
+  }
+
   private async call(command: string, args: (string | Buffer)[]): Promise<unknown> {
     try {
-      return await this.redis.callBuffer(command, args);
+      const redis = await this.#connected();
+      return await redis.callBuffer(command, args);
     } catch (error) {
       if (this.unrepliedBytes > replyBytesMax) {
         throw qssError(
@@ -134,20 +184,21 @@ export class ZdbClientNamespace implements ZdbNamespace {
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    this.#closed = true;
+    this.#redis.disconnect();
   }
 }
 
-/** Connect, SELECT the namespace (with its password) and learn its mode. */
-export async function connectNamespace(options: ClientOptions): Promise<ZdbClientNamespace> {
+/** A connection with the namespace selected (with its password). */
+async function openSelected(options: ClientOptions): Promise<Redis> {
   const redis = new Redis({
     ...(options.path ? { path: options.path } : { host: options.host ?? "127.0.0.1" }),
     port: options.port ?? 9900,
     protocol: 2,
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 5000,
-    // A reconnect would land in namespace "default" without its SELECT: fail loudly instead,
-    // the caller reconnects (connectNamespace again).
+    // ioredis's own reconnect would send commands before our SELECT (into namespace
+    // "default"): ZdbClientNamespace reconnects itself, selecting first.
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
     enableReadyCheck: false,
@@ -155,9 +206,28 @@ export async function connectNamespace(options: ClientOptions): Promise<ZdbClien
   });
   try {
     await redis.connect();
-    const ns = new ZdbClientNamespace(redis, options.namespace);
-    ns.watchReplySize();
+    // The namespace's own guard starts after SELECT: this one covers the replies before it.
+    let received = 0;
+    const guard = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > replyBytesMax) redis.disconnect();
+    };
+    redis.stream.on("data", guard);
     await selectNamespace(redis, options.namespace, options.password, options.log ?? (() => {}));
+    redis.stream.off("data", guard);
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw asError(error);
+  }
+}
+
+/** Connect, SELECT the namespace (with its password) and learn its mode. */
+export async function connectNamespace(options: ClientOptions): Promise<ZdbClientNamespace> {
+  const redis = await openSelected(options);
+  const ns = new ZdbClientNamespace(redis, options.namespace, () => openSelected(options));
+  try {
+    ns.watchReplySize();
     await ns.stats();
     return ns;
   } catch (error) {
