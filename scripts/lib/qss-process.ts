@@ -25,13 +25,19 @@ export function isMounted(mountpoint: string): boolean {
   return findMount(resolve(mountpoint)) !== undefined;
 }
 
-export async function startQssMount(mountpoint: string, args: string[] = []): Promise<QssMount> {
+/** `env`: variables added to this process's environment for the mount (passwords). */
+export async function startQssMount(
+  mountpoint: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<QssMount> {
   const child = Bun.spawn(
     [process.execPath, `${repoRoot}/src/cli/main.ts`, "mount", mountpoint, ...args],
     {
       stdout: "pipe",
       stderr: "pipe",
       cwd: repoRoot,
+      env: { ...process.env, ...env },
     },
   );
   let text = "";

@@ -204,6 +204,9 @@ async function openSelected(options: ClientOptions): Promise<Redis> {
     enableReadyCheck: false,
     enableOfflineQueue: false,
   });
+  // Errors reach the callers through their commands; without a listener ioredis would also
+  // print every failed (re)connect.
+  redis.on("error", () => {});
   try {
     await redis.connect();
     // The namespace's own guard starts after SELECT: this one covers the replies before it.

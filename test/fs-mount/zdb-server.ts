@@ -22,13 +22,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `same`: the port and admin password of a server being started again on its directory. */
 export async function startZdbServer(
   directory: string,
   extraArgs: string[] = [],
+  same?: { port: number; adminPassword: string },
 ): Promise<ZdbServer> {
   mkdirSync(directory, { recursive: true });
-  const port = await freePort();
-  const adminPassword = `admin-${crypto.randomUUID()}`;
+  const port = same?.port ?? (await freePort());
+  const adminPassword = same?.adminPassword ?? `admin-${crypto.randomUUID()}`;
   const child = Bun.spawn(
     [
       process.execPath,

@@ -128,3 +128,23 @@ test("an unlinked inode whose blocks cannot be listed is swept by the next mount
   expect((await data.scan()).entries.length).toBe(0);
   expect(await again.lookup(root, b("f"), rootCtx)).toBe(Errno.ENOENT);
 });
+
+test("the first writes of a new file need nothing from the store (it may be down)", async () => {
+  const meta = new ReadFailingNamespace("meta");
+  const data = new WriteFailingNamespace("data");
+  const { fs } = await mount({ flushIntervalMs: 3_600_000 }, meta, data);
+  mounts.track(fs);
+  const created = ok(await fs.create(root, b("new"), 0o644, 2, 0, rootCtx));
+  const { ino } = created.entry.attr;
+  const { fh } = created.open;
+  meta.failGets = () => true;
+  data.failWrites = true;
+  const bytes = new Uint8Array(100_000).map((_v, i) => i % 253);
+  expect(await fs.write(ino, fh, 0, bytes, 0, rootCtx)).toBe(bytes.length);
+  expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(Errno.EIO);
+  meta.failGets = () => false;
+  data.failWrites = false;
+  expect(await fs.fsync(ino, fh, false, rootCtx)).toBe(0);
+  const back = ok(await fs.read(ino, fh, 0, bytes.length, rootCtx));
+  expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+});

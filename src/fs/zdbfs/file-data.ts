@@ -48,13 +48,20 @@ function missingBitmapPages(core: FsCore, ino: number, firstBlock: number, lastB
  */
 export async function withBlocks<T>(
   core: FsCore,
-  ino: number,
+  inode: Inode,
   range: { firstBlock: number; lastBlock: number; partial: number[] },
   use: (bases: Map<number, Uint8Array>) => T,
 ): Promise<T> {
+  const ino = inode.ino;
   const bases = new Map<number, Uint8Array>();
   for (let round = 0; round < prepareRoundsMax; round++) {
     const pages = missingBitmapPages(core, ino, range.firstBlock, range.lastBlock);
+    // A file without blocks has no bitmap pages: nothing to ask the store (which may be down:
+    // the first writes of a new file are then kept like any other write-back).
+    if (inode.blockCount === 0 && pages.length > 0) {
+      for (const page of pages) core.records.knownAbsent(bitmapKey(ino, page));
+      continue;
+    }
     const needed =
       pages.length > 0
         ? []
@@ -120,7 +127,7 @@ export async function writeData(
   const range = { firstBlock: first, lastBlock: last, partial };
   const streaming = data.length >= directWriteBytesMin;
   const direct: number[] = [];
-  const written = await withBlocks(core, inode.ino, range, (bases) => {
+  const written = await withBlocks(core, inode, range, (bases) => {
     const fresh = countAbsent(core.records, inode.ino, first, last);
     if ((core.superblock.usedBlocks + fresh) * bs > core.options.capacityBytes)
       return -Errno.ENOSPC;
@@ -210,7 +217,7 @@ async function writeDirect(
 /** Zero [from, to) of block `index` (within one block), if present. */
 async function zeroInBlock(core: FsCore, inode: Inode, index: number, from: number, to: number) {
   const range = { firstBlock: index, lastBlock: index, partial: [index] };
-  await withBlocks(core, inode.ino, range, (bases) => {
+  await withBlocks(core, inode, range, (bases) => {
     if (!hasBlock(core.records, inode.ino, index)) return;
     const block = dirtyBlock(core, inode, index, bases.get(index) ?? null, 0);
     block.data.fill(0, from, Math.min(to, block.data.length));
@@ -224,7 +231,7 @@ async function dropBlocks(core: FsCore, inode: Inode, firstBlock: number, lastBl
   for (let page = bitmapPageOf(firstBlock); page <= bitmapPageOf(lastBlock); page++) {
     const start = Math.max(firstBlock, page * bitmapPageBlocks);
     const stop = Math.min(lastBlock, (page + 1) * bitmapPageBlocks - 1);
-    await withBlocks(core, inode.ino, { firstBlock: start, lastBlock: stop, partial: [] }, () => {
+    await withBlocks(core, inode, { firstBlock: start, lastBlock: stop, partial: [] }, () => {
       const bits = core.records.peek<Uint8Array>(bitmapKey(inode.ino, page)) ?? null;
       for (const index of presentBlocks(bits, page)) {
         if (index < start || index > stop) continue;

@@ -99,7 +99,7 @@ export async function readData(
   };
   const range = { firstBlock: first, lastBlock: last, partial: [] };
   const locate = core.data.locate?.bind(core.data);
-  const missing = await withBlocks(core, inode.ino, range, () => {
+  const missing = await withBlocks(core, inode, range, () => {
     if (sink !== undefined && locate !== undefined) {
       if (sendThroughSink(core, inode.ino, offset, end, sink, locate)) return null;
     }
@@ -170,7 +170,7 @@ export async function readAhead(core: FsCore, inode: Inode, fromBlock: number, c
   const last = Math.min(fromBlock + count, Math.ceil(inode.size / bs)) - 1;
   if (last < fromBlock) return;
   const range = { firstBlock: fromBlock, lastBlock: last, partial: [] };
-  const tasks = await withBlocks(core, inode.ino, range, () => {
+  const tasks = await withBlocks(core, inode, range, () => {
     const started: Promise<unknown>[] = [];
     for (let index = fromBlock; index <= last; index++) {
       const cached = core.blocks.get(inode.ino, index) !== undefined;

@@ -134,6 +134,24 @@ export class RecordCache {
     record.lastUseMs = nowMs;
   }
 
+  /**
+   * The caller knows `key` is not in the store (nothing to load): cached as absent, clean, so
+   * a change made without the store's help (it may be down) starts from the right state.
+   */
+  knownAbsent(key: Uint8Array): void {
+    const id = keyString(key);
+    if (this.#records.has(id)) return;
+    this.#records.set(id, {
+      key: key.slice(),
+      value: null,
+      encode: null,
+      phase: Phase.node,
+      version: 0,
+      writtenVersion: 0,
+      lastUseMs: Date.now(),
+    });
+  }
+
   /** Store `value` under `key` (written at the next commit, in `phase`). */
   put<T>(key: Uint8Array, value: T, encode: (value: T) => Uint8Array, phase: PhaseValue): void {
     this.#mutate(key, value, encode as (value: never) => Uint8Array, phase);
