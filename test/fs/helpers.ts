@@ -1,8 +1,11 @@
 /** Shared helpers for the 0-db filesystem tests: a mounted fs over memory namespaces. */
 import { afterEach } from "bun:test";
+import { join } from "node:path";
 import { Errno, type RequestContext } from "../../src/fs/operations.ts";
 import type { ZdbFsOptions } from "../../src/fs/zdbfs/options.ts";
 import { ZdbFs } from "../../src/fs/zdbfs/zdbfs.ts";
+import { type Engine, openEngine } from "../../src/zdb/engine.ts";
+import { removeDir, tempDir } from "../zdb/helpers.ts";
 import { MemoryNamespace } from "./memory-namespace.ts";
 
 export const root = 1;
@@ -112,3 +115,27 @@ export async function listNames(fs: ZdbFs, dir: number): Promise<string[]> {
 }
 
 export { Errno };
+
+/**
+ * Embedded engines in temp directories, for tests that need the real engine under the
+ * filesystem; closed and removed after each test. Call after `mountTracker()` (the mounts on
+ * them go first).
+ */
+export function engineTracker() {
+  const opened: { engine: Engine; dir: string }[] = [];
+  afterEach(async () => {
+    for (const { engine, dir } of opened.splice(0)) {
+      await engine.close();
+      removeDir(dir);
+    }
+  });
+  return {
+    /** A new engine and its namespace "data". */
+    async open(prefix: string) {
+      const dir = tempDir(prefix);
+      const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+      opened.push({ engine, dir });
+      return { dir, engine, data: engine.create("data") };
+    },
+  };
+}

@@ -1,24 +1,15 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RequestContext } from "../../src/fs/operations.ts";
 import { blockKey } from "../../src/fs/zdbfs/keys.ts";
 import { blockSizeBytes, directWriteBytesMin } from "../../src/fs/zdbfs/limits.ts";
-import { type Engine, openEngine } from "../../src/zdb/engine.ts";
-import { removeDir, tempDir } from "../zdb/helpers.ts";
-import { b, mount, mountTracker, ok, root, rootCtx } from "./helpers.ts";
+import { b, engineTracker, mount, mountTracker, ok, root, rootCtx } from "./helpers.ts";
 import { MemoryNamespace } from "./memory-namespace.ts";
 
 const block = blockSizeBytes;
 const mounts = mountTracker();
-let engine: Engine | null = null;
-let dir = "";
-afterEach(async () => {
-  await engine?.close();
-  engine = null;
-  if (dir !== "") removeDir(dir);
-  dir = "";
-});
+const engines = engineTracker();
 
 /** Bytes in every file under `path`. */
 function bytesUnder(path: string): number {
@@ -131,9 +122,7 @@ test("a block whose delete a commit is running is written through the cache", as
 });
 
 test("over the engine, a stream is accepted once staged: before its file write, readable at once", async () => {
-  dir = tempDir("qss-accept-");
-  engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-  const data = engine.create("data");
+  const { dir, data } = await engines.open("qss-accept-");
   const { fs } = await mount({ flushIntervalMs: 3_600_000 }, undefined, data as never);
   mounts.track(fs);
   const { ino, fh } = await openFile(fs, "early");
@@ -218,9 +207,7 @@ test("a staged block whose write fails afterwards stays dirty in the cache until
 });
 
 test("a staged block whose engine write fails is kept in the cache, and fsync reports EIO", async () => {
-  dir = tempDir("qss-accept-fail-");
-  engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-  const data = engine.create("data");
+  const { data } = await engines.open("qss-accept-fail-");
   data.leaveCachingToOwner();
   const { fs } = await mount({ flushIntervalMs: 3_600_000 }, undefined, data as never);
   mounts.track(fs);

@@ -4,25 +4,15 @@
  * located in the engine's files — are exactly the file's, and a sink that fails midway
  * leaves the usual read to answer, with the same bytes.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readSync } from "node:fs";
-import { join } from "node:path";
 import type { ReadSink } from "../../src/fs/operations.ts";
 import { blockSizeBytes } from "../../src/fs/zdbfs/limits.ts";
-import { type Engine, openEngine } from "../../src/zdb/engine.ts";
-import { removeDir, tempDir } from "../zdb/helpers.ts";
-import { b, mount, mountTracker, ok, root, rootCtx } from "./helpers.ts";
+import { b, engineTracker, mount, mountTracker, ok, root, rootCtx } from "./helpers.ts";
 
 const block = blockSizeBytes;
 const mounts = mountTracker();
-let engine: Engine | null = null;
-let dir = "";
-afterEach(async () => {
-  await engine?.close();
-  engine = null;
-  if (dir !== "") removeDir(dir);
-  dir = "";
-});
+const engines = engineTracker();
 
 /** A sink that assembles what it is given; `failAfter` pieces, it fails. */
 function recordingSink(failAfter = Number.POSITIVE_INFINITY) {
@@ -58,9 +48,7 @@ function recordingSink(failAfter = Number.POSITIVE_INFINITY) {
 }
 
 async function fileWithEverything() {
-  dir = tempDir("qss-sink-");
-  engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-  const data = engine.create("data");
+  const { data } = await engines.open("qss-sink-");
   // No read cache: stored blocks are read from the engine's files, not from memory.
   const options = { flushIntervalMs: 3_600_000, readCacheBytesMax: 0 };
   const { fs } = await mount(options, undefined, data as never);

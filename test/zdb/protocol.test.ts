@@ -15,6 +15,23 @@ function client(): Redis {
   return redis;
 }
 
+/**
+ * A client that never reconnects or retries: a dropped connection stays dropped (a resent
+ * command would land in the default namespace of a new session).
+ */
+function clientWithoutRetry(): Redis {
+  const redis = new Redis({
+    port: daemon.port,
+    host: "127.0.0.1",
+    protocol: 2,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  clients.push(redis);
+  return redis;
+}
+
 /** redis-cli runs as a child; async so the in-process server keeps serving meanwhile. */
 async function redisCli(...args: string[]): Promise<string> {
   const child = Bun.spawn(["redis-cli", "-p", String(daemon.port), ...args], {
@@ -233,15 +250,7 @@ test("a failed disk write drops the clients of that turn and refuses later write
     store.failure = "simulated ENOSPC";
     throw new Error("simulated ENOSPC");
   };
-  const victim = new Redis({
-    port: daemon.port,
-    host: "127.0.0.1",
-    protocol: 2,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  clients.push(victim);
+  const victim = clientWithoutRetry();
   await victim.connect();
   await victim.call("SELECT", ["failing"]);
   await expect(victim.call("SET", ["k", "v"])).rejects.toThrow();
@@ -258,16 +267,7 @@ test("a write failing in the middle of a turn answers none of that turn's writes
   await admin.call("NSNEW", ["midturn"]);
   const ns = daemon.engine.namespace("midturn");
   if (!ns) throw new Error("namespace missing");
-  // No reconnect: a resent pipeline would land in the default namespace of a new session.
-  const writer = new Redis({
-    port: daemon.port,
-    host: "127.0.0.1",
-    protocol: 2,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  clients.push(writer);
+  const writer = clientWithoutRetry();
   await writer.connect();
   await writer.call("SELECT", ["midturn"]);
   const dataFd = ns.store.dataFd;
