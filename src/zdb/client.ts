@@ -96,6 +96,10 @@ export class ZdbClientNamespace implements ZdbNamespace {
       const reconnect = this.reconnect;
       this.#reconnecting = reconnect()
         .then((redis) => {
+          if (this.#closed) {
+            redis.disconnect(); // closed meanwhile: the new connection is nobody's
+            throw qssError("UNAVAILABLE", `Namespace ${this.name} is closed`);
+          }
           this.#redis = redis;
           this.watchReplySize();
         })
@@ -191,38 +195,54 @@ export class ZdbClientNamespace implements ZdbNamespace {
 
 /** A connection with the namespace selected (with its password). */
 async function openSelected(options: ClientOptions): Promise<Redis> {
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
   const redis = new Redis({
     ...(options.path ? { path: options.path } : { host: options.host ?? "127.0.0.1" }),
     port: options.port ?? 9900,
     protocol: 2,
     lazyConnect: true,
-    connectTimeout: options.connectTimeoutMs ?? 5000,
+    connectTimeout: timeoutMs,
     // ioredis's own reconnect would send commands before our SELECT (into namespace
     // "default"): ZdbClientNamespace reconnects itself, selecting first.
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
     enableReadyCheck: false,
     enableOfflineQueue: false,
+    // No CLIENT SETINFO at connect: 0-db has no CLIENT command (two round trips for errors).
+    disableClientInfo: true,
   });
   // Errors reach the callers through their commands; without a listener ioredis would also
   // print every failed (re)connect.
   redis.on("error", () => {});
+  // A server that accepts but never answers must not hold every later call: bounded.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silent = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(qssError("UNAVAILABLE", `No answer from the 0-db server in ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
   try {
-    await redis.connect();
-    // The namespace's own guard starts after SELECT: this one covers the replies before it.
-    let received = 0;
-    const guard = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > replyBytesMax) redis.disconnect();
-    };
-    redis.stream.on("data", guard);
-    await selectNamespace(redis, options.namespace, options.password, options.log ?? (() => {}));
-    redis.stream.off("data", guard);
+    await Promise.race([handshake(redis, options), silent]);
     return redis;
   } catch (error) {
     redis.disconnect();
     throw asError(error);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Connect, then AUTH/SELECT; the namespace's own reply guard starts after it. */
+async function handshake(redis: Redis, options: ClientOptions): Promise<void> {
+  await redis.connect();
+  let received = 0;
+  const guard = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > replyBytesMax) redis.disconnect();
+  };
+  redis.stream.on("data", guard);
+  await selectNamespace(redis, options.namespace, options.password, options.log ?? (() => {}));
+  redis.stream.off("data", guard);
 }
 
 /** Connect, SELECT the namespace (with its password) and learn its mode. */

@@ -81,7 +81,9 @@ async function createNamespace(
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
     enableReadyCheck: false,
+    disableClientInfo: true,
   });
+  redis.on("error", () => {});
   try {
     await redis.connect();
     const log = options.log ?? (() => {});

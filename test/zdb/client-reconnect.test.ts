@@ -4,6 +4,7 @@
  * (with its password) and only then sends commands, so nothing lands in namespace "default".
  */
 import { afterEach, expect, test } from "bun:test";
+import * as net from "node:net";
 import { isQssError } from "../../src/base/errors.ts";
 import { connectNamespace, reconnectBackoffMs } from "../../src/zdb/client.ts";
 import { openRemoteNamespace } from "../../src/zdb/remote.ts";
@@ -61,4 +62,41 @@ test("a closed namespace does not reconnect", async () => {
   const ns = await connectNamespace({ port: daemon.port, namespace: "default" });
   await ns.close();
   await expect(ns.get(Buffer.from("k"))).rejects.toThrow();
+});
+
+test("a namespace closed while it reconnects keeps no connection and answers no call", async () => {
+  const dir = tempDir("qss-reconnect-close-");
+  dirs.push(dir);
+  let daemon = await startTestServer(dir);
+  stops.push(() => daemon.stop());
+  const port = daemon.port;
+  const ns = await connectNamespace({ port, namespace: "default" });
+  await daemon.stop();
+  for (let wait = 0; wait < 100 && ns.redis.status !== "end"; wait++) await Bun.sleep(10);
+  daemon = await startTestServer(dir, { port });
+  const pending = ns.get(Buffer.from("k")); // starts the reconnect
+  await ns.close();
+  await expect(pending).rejects.toThrow("closed");
+  expect(ns.redis.status).toBe("end");
+});
+
+test("a server that accepts but never answers SELECT is given up after the connect timeout", async () => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((socket) => {
+    socket.on("error", () => undefined);
+    sockets.add(socket);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  stops.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+  const port = (silent.address() as net.AddressInfo).port;
+  const started = performance.now();
+  let error: unknown;
+  await connectNamespace({ port, namespace: "n", connectTimeoutMs: 300 }).catch((e) => {
+    error = e;
+  });
+  expect(isQssError(error, "UNAVAILABLE")).toBe(true);
+  expect(performance.now() - started).toBeLessThan(5_000);
 });

@@ -44,16 +44,24 @@ function format(core: FsCore): void {
   });
 }
 
-/** Delete the inodes listed as orphans that no name reaches (nlink 0). */
+/**
+ * Delete the inodes listed as orphans that no name reaches (nlink 0). One that cannot be
+ * deleted (a record it owns is unreadable) stays listed for the next mount and never stops
+ * this one: `qss fsck` reports what is wrong with it.
+ */
 async function cleanOrphans(core: FsCore): Promise<number> {
   const orphans = (await core.records.load(orphansKey(), decodeOrphans)) ?? new Set<number>();
   core.orphans = new Set(orphans);
   let cleaned = 0;
   for (const ino of orphans) {
-    const inode = await getInode(core, ino);
-    if (inode !== null && inode.nlink === 0) {
-      await destroyInode(core, inode);
-      cleaned++;
+    try {
+      const inode = await getInode(core, ino);
+      if (inode !== null && inode.nlink === 0) {
+        await destroyInode(core, inode);
+        cleaned++;
+      }
+    } catch {
+      continue;
     }
     core.orphans.delete(ino);
   }

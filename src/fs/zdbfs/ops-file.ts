@@ -157,7 +157,13 @@ export async function write(
   if (offset < 0) return -Errno.EINVAL;
   // Over the write-back bounds, wait for the flush; if it fails the write is refused (EIO)
   // before it is cached, so a store that refuses never makes the cache grow without limit.
-  if (core.needsFlush()) await core.commit();
+  if (core.needsFlush()) {
+    try {
+      await core.commit();
+    } catch {
+      return -Errno.EIO;
+    }
+  }
   const written = await core.inodeLocks.run([ino], async () => {
     const inode = await getInode(core, ino);
     if (inode === null) return -Errno.ENOENT;
