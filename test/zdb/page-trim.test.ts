@@ -4,11 +4,17 @@
  * behind a sequential read; a namespace that does not keeps them, as do random reads. The
  * data itself is unaffected.
  */
-import { expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openEngine } from "../../src/zdb/engine.ts";
 import { trimStepBytes } from "../../src/zdb/page-trim.ts";
 import { removeDir, tempDir, utf8 } from "./helpers.ts";
+
+/** Removed after each test, also one that timed out midway. */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
 
 function residentBytes(path: string): number {
   const result = Bun.spawnSync(["fincore", "--bytes", "--noheadings", "--output", "RES", path]);
@@ -18,6 +24,7 @@ function residentBytes(path: string): number {
 
 async function writeAndSync(leaveCaching: boolean) {
   const dir = tempDir();
+  dirs.push(dir);
   const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
   const ns = engine.namespace("default");
   if (!ns) throw new Error("default missing");
@@ -54,6 +61,7 @@ test("leaving caching to the owner drops the data file's pages once written; val
 /** Resident bytes of the data file once every value was read back in `order`. */
 async function readBack(order: "sequential" | "shuffled") {
   const dir = tempDir();
+  dirs.push(dir);
   const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
   const ns = engine.namespace("default");
   if (!ns) throw new Error("default missing");
