@@ -19,6 +19,9 @@ export interface NamespaceProperties extends NamespaceDescriptor {
   frozen: boolean;
 }
 
+/** A failed store is replayed from its files at most this often (each replay reads them all). */
+export const replayIntervalMs = 2000;
+
 export class EngineNamespace implements ZdbNamespace {
   store: Store;
   readonly properties: NamespaceProperties;
@@ -30,6 +33,10 @@ export class EngineNamespace implements ZdbNamespace {
   private readonly restoring = new Map<string, Promise<boolean>>();
   /** Set by the engine when the namespace is deleted or flushed away. */
   closed = false;
+  /** Set by the engine: replays the namespace's files into a fresh store (see recover). */
+  replayFiles: (() => Promise<void>) | null = null;
+  private lastReplayMs = Number.NEGATIVE_INFINITY;
+  private replaying: Promise<void> | null = null;
 
   constructor(store: Store, properties: NamespaceProperties, hooks: Hooks, sync: boolean) {
     this.store = store;
@@ -159,6 +166,32 @@ export class EngineNamespace implements ZdbNamespace {
     this.store.leaveCachingToOwner();
   }
 
+  /** Serve `store` from now on (replayed or rebuilt files), with this namespace's settings. */
+  replaceStore(store: Store): void {
+    if (this.store.cachingLeftToOwner) store.leaveCachingToOwner();
+    this.store = store;
+  }
+
+  /**
+   * A store whose file write failed (disk full, I/O error) refuses everything; an in-process
+   * owner (the filesystem) would then have to restart qss to write again. Instead, the next
+   * set or sync replays the files into a fresh store, at most every `replayIntervalMs`: what
+   * the files hold was all the kernel took, the rest was never acknowledged as written, and
+   * the owner writes it again. A failed sync is not recovered this way (see Store.failedWriting).
+   */
+  private async recover(): Promise<void> {
+    const store = this.store;
+    if (store.failure === null || !store.failedWriting || this.replayFiles === null) return;
+    if (this.replaying === null) {
+      if (performance.now() - this.lastReplayMs < replayIntervalMs) return;
+      this.lastReplayMs = performance.now();
+      this.replaying = this.replayFiles().finally(() => {
+        this.replaying = null;
+      });
+    }
+    await this.replaying.catch(() => {});
+  }
+
   locate(key: Uint8Array): FileRange | null {
     const slot = this.findNow(key);
     return slot < 0 ? null : this.store.payloadRange(slot);
@@ -181,6 +214,7 @@ export class EngineNamespace implements ZdbNamespace {
    * promise settles after that flush, so `value` is not touched after it, as the interface says.
    */
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
+    if (this.store.failure !== null) await this.recover();
     const result = this.setNow(key, value, undefined, true);
     await this.written();
     return result;
@@ -264,6 +298,7 @@ export class EngineNamespace implements ZdbNamespace {
   }
 
   async sync(): Promise<void> {
+    if (this.store.failure !== null) await this.recover();
     await this.durable();
   }
 

@@ -265,6 +265,7 @@ export class Engine {
       this.hooks,
       this.options.sync,
     );
+    ns.replayFiles = () => this.recoverFromFailedWrite(ns);
     this.namespaces.set(name, ns);
     return ns;
   }
@@ -309,6 +310,7 @@ export class Engine {
     const store = this.makeStore(name, mode);
     store.open();
     const ns = new EngineNamespace(store, properties, this.hooks, this.options.sync);
+    ns.replayFiles = () => this.recoverFromFailedWrite(ns);
     this.namespaces.set(name, ns);
     if (!isDefault) this.hooks.fire("namespace-created", [name]);
     return ns;
@@ -374,7 +376,7 @@ export class Engine {
     }
     const store = this.makeStore(ns.name, mode);
     store.open();
-    ns.store = store;
+    ns.replaceStore(store);
     ns.closed = false;
     return ns;
   }
@@ -387,15 +389,27 @@ export class Engine {
     const read = readDescriptorFile(join(this.nsIndexDir(name), descriptorFileName));
     if (read.descriptor === null)
       throw qssError("CORRUPT", `Cannot reload ${name}: ${read.problem}`);
-    await ns.store.settle();
-    ns.store.close();
     const { locked, frozen } = ns.properties;
     Object.assign(ns.properties, read.descriptor, { name, locked, frozen });
-    const store = this.makeStore(name, ns.mode);
-    store.open();
-    ns.store = store;
+    await this.replay(ns);
     this.hooks.fire("namespace-reloaded", [name]);
     return ns;
+  }
+
+  /** Close a namespace's files and serve them again through a fresh store (replayed). */
+  private async replay(ns: EngineNamespace): Promise<void> {
+    await ns.store.settle();
+    ns.store.close();
+    const store = this.makeStore(ns.name, ns.mode);
+    store.open();
+    ns.replaceStore(store);
+  }
+
+  /** The namespace's store failed writing its files: replay them (see EngineNamespace). */
+  private async recoverFromFailedWrite(ns: EngineNamespace): Promise<void> {
+    const failure = ns.store.failure;
+    await this.replay(ns);
+    this.options.log(`[+] namespace ${ns.name}: files replayed after a failed write (${failure})`);
   }
 
   /** FLUSH: erase every entry, keep the properties. */

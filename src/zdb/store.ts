@@ -98,6 +98,14 @@ export class Store {
   changed = false;
   /** Set when a write to the files failed; further writes are refused. */
   failure: string | null = null;
+  /**
+   * The failure was a write of the files (disk full, I/O error), not a sync: what the files
+   * hold is what the kernel took, so replaying them gives a sound store again. After a failed
+   * sync nothing says the files hold what was written: that store stays failed.
+   */
+  failedWriting = false;
+  /** See EngineNamespace.leaveCachingToOwner. */
+  cachingLeftToOwner = false;
   /** Writes since the last fsync. */
   unsyncedWrites = 0;
   readonly dirtyIndexIds = new Set<number>();
@@ -155,6 +163,7 @@ export class Store {
 
   /** See EngineNamespace.leaveCachingToOwner. */
   leaveCachingToOwner(): void {
+    this.cachingLeftToOwner = true;
     this.tail.disable();
     this.trimmer.enable();
     this.readTrimmer.enable();
@@ -554,7 +563,10 @@ export class Store {
     } catch (error) {
       // Memory now runs ahead of the files: refuse writes until a restart replays them. Index
       // entries still buffered may name data that was not written: they never reach the file.
-      this.failure ??= String(error);
+      if (this.failure === null) {
+        this.failure = String(error);
+        this.failedWriting = true;
+      }
       this.pendingIndex.discard();
       this.pendingFlags = [];
       this.tail.reset(this.dataEnd);
@@ -643,7 +655,8 @@ export class Store {
   }
 
   close(): void {
-    if (this.dataFd >= 0) this.flushPending();
+    // A failed store has nothing buffered it could still write: its descriptors just close.
+    if (this.dataFd >= 0 && this.failure === null) this.flushPending();
     this.closedData.closeAll();
     this.closedIndex.closeAll();
     if (this.dataFd >= 0) fs.closeSync(this.dataFd);

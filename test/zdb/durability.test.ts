@@ -119,7 +119,7 @@ test("stage: a refusal throws at once, a staged value reads back before its flus
   }
 });
 
-test("a staged value whose write failed in another caller's flush rejects, and so does sync", async () => {
+test("a staged value whose write failed in another caller's flush rejects; no index entry names it", async () => {
   const dir = tempDir();
   try {
     const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
@@ -136,10 +136,13 @@ test("a staged value whose write failed in another caller's flush rejects, and s
     expect(() => ns.getNow(utf8("lost"))).toThrow(); // this read's flush hits the error
     ns.store.dataFd = dataFd;
     await expect(staged).rejects.toThrow("Cannot write data right now");
-    await expect(ns.sync()).rejects.toThrow("Cannot write data right now");
     ns.store.flushPending();
     // The index entry of the value that never reached the data file was not written either.
     expect(readFileSync(indexFile).length).toBe(indexBytes);
+    // The next sync replays the files (a failed write is recovered): the lost value is absent
+    // from the replayed store, not named by an index entry pointing at nothing.
+    await ns.sync();
+    expect(await ns.get(utf8("lost"))).toBeNull();
     expect(str(ns.getNow(utf8("before")))).toBe("kept");
     await engine.close();
   } finally {
@@ -160,6 +163,62 @@ test("a failed fsync fails the store: the next sync does not report success", as
     ns.store.dataFd = dataFd;
     await expect(ns.sync()).rejects.toThrow("Cannot write data right now");
     expect(ns.store.failure).toContain("sync failed");
+    await engine.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test("a store whose file write failed is replayed by the next set or sync, keeping what reached the files", async () => {
+  const dir = tempDir();
+  try {
+    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    ns.leaveCachingToOwner();
+    await ns.set(utf8("a"), utf8("1"));
+    await ns.sync();
+    const dataFd = ns.store.dataFd;
+    ns.store.dataFd = 1_000_000; // the write fails, as on a full disk
+    await expect(ns.set(utf8("b"), utf8("2"))).rejects.toThrow();
+    ns.store.dataFd = dataFd; // space again
+    const failed = ns.store;
+    await ns.set(utf8("c"), utf8("3")); // replays the files first
+    expect(ns.store).not.toBe(failed);
+    expect(ns.store.cachingLeftToOwner).toBe(true);
+    expect(str(await ns.get(utf8("a")))).toBe("1");
+    expect(await ns.get(utf8("b"))).toBeNull(); // never acknowledged
+    expect(str(await ns.get(utf8("c")))).toBe("3");
+    await ns.sync();
+    // A second failure within the interval is not replayed at once.
+    ns.store.dataFd = 1_000_000;
+    await expect(ns.set(utf8("d"), utf8("4"))).rejects.toThrow();
+    ns.store.dataFd = dataFd;
+    await expect(ns.set(utf8("e"), utf8("5"))).rejects.toThrow("Cannot write data right now");
+    await engine.close();
+    const reopened = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const back = reopened.namespace("default");
+    expect(str((await back?.get(utf8("c"))) ?? null)).toBe("3");
+    await reopened.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test("a store whose sync failed is not replayed: it stays failed", async () => {
+  const dir = tempDir();
+  try {
+    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    ns.setNow(utf8("k"), utf8("v"));
+    const dataFd = ns.store.dataFd;
+    ns.store.dataFd = 1_000_000;
+    await expect(ns.sync()).rejects.toThrow();
+    ns.store.dataFd = dataFd;
+    const failed = ns.store;
+    await expect(ns.set(utf8("k2"), utf8("v"))).rejects.toThrow("Cannot write data right now");
+    expect(ns.store).toBe(failed);
     await engine.close();
   } finally {
     removeDir(dir);
