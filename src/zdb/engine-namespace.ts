@@ -215,24 +215,27 @@ export class EngineNamespace implements ZdbNamespace {
    */
   async set(key: Uint8Array, value: Uint8Array): Promise<Uint8Array | null> {
     if (this.store.failure !== null) await this.recover();
+    const store = this.store;
     const result = this.setNow(key, value, undefined, true);
-    await this.written();
+    await this.written(store);
     return result;
   }
 
   stage(key: Uint8Array, value: Uint8Array): Promise<void> {
+    const store = this.store;
     this.setNow(key, value, undefined, true);
-    return this.written();
+    return this.written(store);
   }
 
   /**
-   * Settles once what was appended before is written. Rejects when the store failed meanwhile:
+   * Settles once what was appended to `store` is written. Rejects when it failed meanwhile:
    * any caller's flush may be the one that hit the error, and the values it held (staged ones
    * included, whose writers were already answered) may not be in the file.
    */
-  private async written(): Promise<void> {
+  private async written(store: Store): Promise<void> {
     await this.flushSoon();
-    if (this.store.failure !== null) throw zdbError("IO", replyText.cannotWriteData);
+    // The store the value went to (a replay may have replaced it since).
+    if (store.failure !== null) throw zdbError("IO", replyText.cannotWriteData);
     if (this.syncEveryWrite) await this.durable();
   }
 

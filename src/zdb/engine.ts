@@ -391,25 +391,53 @@ export class Engine {
       throw qssError("CORRUPT", `Cannot reload ${name}: ${read.problem}`);
     const { locked, frozen } = ns.properties;
     Object.assign(ns.properties, read.descriptor, { name, locked, frozen });
-    await this.replay(ns);
+    await ns.store.settle();
+    this.replay(ns);
     this.hooks.fire("namespace-reloaded", [name]);
     return ns;
   }
 
-  /** Close a namespace's files and serve them again through a fresh store (replayed). */
-  private async replay(ns: EngineNamespace): Promise<void> {
-    await ns.store.settle();
-    ns.store.close();
+  /**
+   * Serve a namespace's files through a fresh store (replayed), in one synchronous step (call
+   * it once the old store settled). The new store is opened before the old one closes: if the
+   * files cannot be replayed, nothing changes.
+   */
+  private replay(ns: EngineNamespace): void {
+    // Buffered appends reach the files first, or the replay would miss them.
+    if (ns.store.failure === null) ns.store.flushPending();
     const store = this.makeStore(ns.name, ns.mode);
-    store.open();
+    try {
+      store.open();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    ns.store.close();
     ns.replaceStore(store);
   }
 
+  /** Replays of failed stores in progress (`close` waits for them). */
+  private readonly recovering = new Set<Promise<void>>();
+
   /** The namespace's store failed writing its files: replay them (see EngineNamespace). */
-  private async recoverFromFailedWrite(ns: EngineNamespace): Promise<void> {
-    const failure = ns.store.failure;
-    await this.replay(ns);
-    this.options.log(`[+] namespace ${ns.name}: files replayed after a failed write (${failure})`);
+  private recoverFromFailedWrite(ns: EngineNamespace): Promise<void> {
+    const running = (async () => {
+      const failed = ns.store;
+      await failed.settle();
+      // Closed or removed meanwhile, or a sync failed while waiting: not replayed.
+      if (this.closedAlready || ns.closed || ns.store !== failed || !failed.failedWriting) return;
+      try {
+        this.replay(ns);
+      } catch (error) {
+        this.options.log(`[-] namespace ${ns.name}: replay after a failed write: ${String(error)}`);
+        throw error;
+      }
+      this.options.log(
+        `[+] namespace ${ns.name}: files replayed after a failed write (${failed.failure})`,
+      );
+    })();
+    this.recovering.add(running);
+    return running.finally(() => this.recovering.delete(running));
   }
 
   /** FLUSH: erase every entry, keep the properties. */
@@ -442,6 +470,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closedAlready) return;
     this.closedAlready = true;
+    await Promise.allSettled([...this.recovering]);
     for (const timer of this.timers) clearInterval(timer);
     for (const ns of this.namespaces.values()) {
       const store = ns.store;

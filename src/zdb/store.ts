@@ -604,6 +604,7 @@ export class Store {
         (error) => {
           // Not durable: refuse further writes, say so; fsyncAsync waiters still see it fail.
           this.failure ??= `sync of a rotated file failed: ${String(error)}`;
+          this.failedWriting = false; // a failed sync: never replayed (see failedWriting)
           this.options.log(`[-] namespace ${this.options.name}: ${this.failure}`);
           throw error;
         },
@@ -645,6 +646,7 @@ export class Store {
         // What was written may not be on disk, and nothing is left unsynced to retry: fail the
         // store, so no later sync reports success.
         this.failure ??= `sync failed: ${String(error)}`;
+        this.failedWriting = false; // a failed sync: never replayed (see failedWriting)
         throw error;
       },
     );

@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { openEngine } from "../../src/zdb/engine.ts";
+import { replayIntervalMs } from "../../src/zdb/engine-namespace.ts";
 import { removeDir, str, tempDir, utf8 } from "./helpers.ts";
 
 test("--sync: concurrent writes share fsyncs (group commit) and all are acknowledged", async () => {
@@ -191,9 +192,10 @@ test("a store whose file write failed is replayed by the next set or sync, keepi
     expect(str(await ns.get(utf8("c")))).toBe("3");
     await ns.sync();
     // A second failure within the interval is not replayed at once.
+    const replayedFd = ns.store.dataFd;
     ns.store.dataFd = 1_000_000;
     await expect(ns.set(utf8("d"), utf8("4"))).rejects.toThrow();
-    ns.store.dataFd = dataFd;
+    ns.store.dataFd = replayedFd;
     await expect(ns.set(utf8("e"), utf8("5"))).rejects.toThrow("Cannot write data right now");
     await engine.close();
     const reopened = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
@@ -224,3 +226,54 @@ test("a store whose sync failed is not replayed: it stays failed", async () => {
     removeDir(dir);
   }
 });
+
+test("replay guards: a sync failing after a write failure, unreplayable files, a close meanwhile", async () => {
+  const dir = tempDir();
+  const options = { dataDir: join(dir, "data"), indexDir: join(dir, "index") };
+  try {
+    // A failed write, then a failed sync of the same store: never replayed.
+    const engine = await openEngine(options);
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    ns.setNow(utf8("x"), utf8("1"));
+    const dataFd = ns.store.dataFd;
+    ns.store.dataFd = 1_000_000;
+    const syncing = ns.durable();
+    expect(() => ns.setNow(utf8("y"), utf8("2"))).toThrow();
+    await expect(syncing).rejects.toThrow();
+    ns.store.dataFd = dataFd;
+    const failed = ns.store;
+    await expect(ns.sync()).rejects.toThrow();
+    expect(ns.store).toBe(failed);
+    await engine.close();
+
+    // Files that cannot be replayed: the failed store stays, still readable.
+    const second = await openEngine(options);
+    const ns2 = second.namespace("default");
+    if (!ns2) throw new Error("default missing");
+    await ns2.set(utf8("z"), utf8("3"));
+    const fd2 = ns2.store.dataFd;
+    ns2.store.dataFd = 1_000_000;
+    await expect(ns2.set(utf8("w"), utf8("4"))).rejects.toThrow();
+    ns2.store.dataFd = fd2;
+    const d0 = join(dir, "data", "default", "d0");
+    renameSync(d0, `${d0}.away`);
+    const stuck = ns2.store;
+    await expect(ns2.set(utf8("v"), utf8("5"))).rejects.toThrow();
+    expect(ns2.store).toBe(stuck);
+    expect(str(await ns2.get(utf8("z")))).toBe("3");
+    renameSync(`${d0}.away`, d0);
+
+    // A close while the replay runs waits for it and closes the replayed store.
+    await Bun.sleep(replayIntervalMs + 20);
+    const replaying = ns2.sync();
+    const closing = second.close();
+    await replaying;
+    await closing;
+    const third = await openEngine(options); // the lock was released
+    expect(str((await third.namespace("default")?.get(utf8("z"))) ?? null)).toBe("3");
+    await third.close();
+  } finally {
+    removeDir(dir);
+  }
+}, 20_000);
