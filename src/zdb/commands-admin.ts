@@ -138,7 +138,11 @@ const nsjump: CommandHandler = (call) => {
   if (!adminOnly(call)) return;
   const ns = call.session.namespace(call.context);
   if (!ns) return call.out.error("Namespace not found");
-  ns.store.jump();
+  try {
+    ns.store.jump();
+  } catch (error) {
+    return replyError(call.out, error);
+  }
   call.out.simple("OK");
 };
 

@@ -149,13 +149,35 @@ export class Store {
   }
 
   createFilePair(id: number): void {
+    this.adoptFilePair(id, this.openFilePair(id));
+  }
+
+  /**
+   * Create pair `id` with its headers. On failure (a full disk) the partial files are removed
+   * and nothing else changed: the caller keeps writing to the pair it has.
+   */
+  private openFilePair(id: number): { indexFd: number; dataFd: number } {
+    const paths = [indexPath(this.options.indexDir, id), dataPath(this.options.dataDir, id)];
+    const fds: number[] = [];
+    try {
+      fds.push(fs.openSync(paths[0] as string, "w+", 0o600));
+      writeAt(fds[0] as number, [encodeIndexHeader(id, this.modeByte)], 0);
+      fds.push(fs.openSync(paths[1] as string, "w+", 0o600));
+      writeAt(fds[1] as number, [encodeDataHeader(id)], 0);
+      return { indexFd: fds[0] as number, dataFd: fds[1] as number };
+    } catch (error) {
+      for (const fd of fds) fs.closeSync(fd);
+      for (const path of paths.slice(0, fds.length)) fs.rmSync(path, { force: true });
+      throw error;
+    }
+  }
+
+  private adoptFilePair(id: number, pair: { indexFd: number; dataFd: number }): void {
     this.currentId = id;
-    this.indexFd = fs.openSync(indexPath(this.options.indexDir, id), "w+", 0o600);
-    writeAt(this.indexFd, [encodeIndexHeader(id, this.modeByte)], 0);
+    this.indexFd = pair.indexFd;
     this.indexEnd = indexHeaderBytes;
     this.indexSizeBytes += indexHeaderBytes;
-    this.dataFd = fs.openSync(dataPath(this.options.dataDir, id), "w+", 0o600);
-    writeAt(this.dataFd, [encodeDataHeader(id)], 0);
+    this.dataFd = pair.dataFd;
     this.dataEnd = dataHeaderBytes;
     this.tail.reset(this.dataEnd);
     this.trimmer.reset(this.dataEnd);
@@ -265,8 +287,11 @@ export class Store {
   jump(): void {
     this.flushPending();
     const closedId = this.currentId;
+    // The next pair first: if the disk cannot take it, the current pair stays in use (and the
+    // next jump tries again), never a store left writing to descriptors being closed.
+    const next = this.openFilePair(closedId + 1);
     const synced = this.syncAndCloseInBackground(this.dataFd, this.indexFd);
-    this.createFilePair(closedId + 1);
+    this.adoptFilePair(closedId + 1, next);
     this.seqFirstIds.push(this.slots.count);
     this.changed = false;
     const dirty = [...this.dirtyIndexIds].sort((a, b) => a - b);

@@ -71,3 +71,36 @@ test("jump-data is announced once the closed pair is synced", async () => {
     await engine.close();
   }
 });
+
+test("a rotation that cannot create the next pair keeps writing to the current one", async () => {
+  const dir = tempDir("qss-zdb-jumpcreate-");
+  dirs.push(dir);
+  const options = { dataDir: join(dir, "data"), indexDir: join(dir, "index") };
+  const engine = await openEngine(options);
+  const ns = engine.namespace("default");
+  if (!ns) throw new Error("default namespace missing");
+  ns.setNow(utf8("a"), utf8("1"));
+  // The next data file's name is taken by a directory: the pair cannot be created.
+  const nextIndex = join(dir, "index", "default", "i1");
+  const nextData = join(dir, "data", "default", "d1");
+  fs.mkdirSync(nextData);
+  expect(() => ns.store.jump()).toThrow();
+  expect(ns.store.currentId).toBe(0);
+  expect(fs.existsSync(nextIndex)).toBe(false); // the half-made pair is gone
+  ns.setNow(utf8("b"), utf8("2")); // still written, to the current pair
+  fs.rmdirSync(nextData);
+  ns.store.jump();
+  expect(ns.store.currentId).toBe(1);
+  ns.setNow(utf8("c"), utf8("3"));
+  await engine.close();
+  const reopened = await openEngine(options);
+  const back = reopened.namespace("default");
+  for (const [key, value] of [
+    ["a", "1"],
+    ["b", "2"],
+    ["c", "3"],
+  ] as const) {
+    expect(new TextDecoder().decode((await back?.get(utf8(key))) ?? new Uint8Array())).toBe(value);
+  }
+  await reopened.close();
+});
