@@ -97,10 +97,13 @@ class ReadFailingNamespace extends MemoryNamespace {
   }
 }
 
-test("an unlinked inode whose blocks cannot be listed is swept by the next mount", async () => {
+/**
+ * A mount with file "f" (stored blocks) whose bitmap page is no longer cached (clean records
+ * are evicted at once) and from now on cannot be read: an unlink must read it, and fails.
+ */
+async function fileWithUnreadableBitmap() {
   const meta = new ReadFailingNamespace("meta");
   const data = new MemoryNamespace("data");
-  // Clean records are evicted at once: the unlink must read the bitmap from the store.
   const options = { flushIntervalMs: 3_600_000, metaRecordsMax: 0, metaEvictAgeMs: 0 };
   const { fs } = await mount(options, meta, data);
   mounts.track(fs);
@@ -112,10 +115,14 @@ test("an unlinked inode whose blocks cannot be listed is swept by the next mount
   await Bun.sleep(5);
   fs.core.records.evict();
   expect(fs.core.records.peek(bitmapKey(ino, 0))).toBeUndefined();
-  const blocksBefore = (await data.scan()).entries.length;
-  expect(blocksBefore).toBeGreaterThan(0);
+  expect((await data.scan()).entries.length).toBeGreaterThan(0);
   const bitmap = Buffer.from(bitmapKey(ino, 0));
   meta.failGets = (key) => Buffer.from(key).equals(bitmap);
+  return { fs, meta, data, ino };
+}
+
+test("an unlinked inode whose blocks cannot be listed is swept by the next mount", async () => {
+  const { fs, meta, data, ino } = await fileWithUnreadableBitmap();
   expect(await fs.unlink(root, b("f"), rootCtx)).toBe(Errno.EIO);
   expect(fs.core.orphans.has(ino)).toBe(true);
   meta.failGets = () => false;
@@ -150,21 +157,8 @@ test("the first writes of a new file need nothing from the store (it may be down
 });
 
 test("an orphan that cannot be deleted stays listed and never stops a mount", async () => {
-  const meta = new ReadFailingNamespace("meta");
-  const data = new MemoryNamespace("data");
-  const options = { flushIntervalMs: 3_600_000, metaRecordsMax: 0, metaEvictAgeMs: 0 };
-  const { fs } = await mount(options, meta, data);
-  mounts.track(fs);
-  const created = ok(await fs.create(root, b("f"), 0o644, 2, 0, rootCtx));
-  const { ino } = created.entry.attr;
-  await fs.write(ino, created.open.fh, 0, new Uint8Array(100_000).fill(5), 0, rootCtx);
-  await fs.release(ino, created.open.fh, 0, rootCtx);
-  expect(await fs.syncfs()).toBe(0);
-  await Bun.sleep(5);
-  fs.core.records.evict();
   // Its bitmap stays unreadable (a damaged record): every delete attempt fails.
-  const bitmap = Buffer.from(bitmapKey(ino, 0));
-  meta.failGets = (key) => Buffer.from(key).equals(bitmap);
+  const { fs, meta, data, ino } = await fileWithUnreadableBitmap();
   expect(await fs.unlink(root, b("f"), rootCtx)).toBe(Errno.EIO);
   expect(await fs.syncfs()).toBe(0);
   await fs.destroy();

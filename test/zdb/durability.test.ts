@@ -1,9 +1,40 @@
 import { expect, test } from "bun:test";
 import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { openEngine } from "../../src/zdb/engine.ts";
-import { replayIntervalMs } from "../../src/zdb/engine-namespace.ts";
+import { type Engine, openEngine } from "../../src/zdb/engine.ts";
+import { type EngineNamespace, replayIntervalMs } from "../../src/zdb/engine-namespace.ts";
 import { removeDir, str, tempDir, utf8 } from "./helpers.ts";
+
+const dirOptions = (dir: string) => ({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+
+/** `body` on namespace "default" of an engine over a fresh directory, removed afterwards. */
+async function withDefault(
+  body: (ns: EngineNamespace, engine: Engine, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir();
+  try {
+    const engine = await openEngine(dirOptions(dir));
+    const ns = engine.namespace("default");
+    if (!ns) throw new Error("default missing");
+    await body(ns, engine, dir);
+    await engine.close();
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/**
+ * From now on the current store's data file fails every write and sync (EBADF, as a full disk
+ * or EIO would); the returned function gives it its descriptor back.
+ */
+function breakDataFile(ns: EngineNamespace): () => void {
+  const store = ns.store;
+  const dataFd = store.dataFd;
+  store.dataFd = 1_000_000;
+  return () => {
+    store.dataFd = dataFd;
+  };
+}
 
 test("--sync: concurrent writes share fsyncs (group commit) and all are acknowledged", async () => {
   const dir = tempDir();
@@ -84,12 +115,8 @@ test("in-process sets of one synchronous run share one flush; a failed flush rej
   }
 });
 
-test("stage: a refusal throws at once, a staged value reads back before its flush", async () => {
-  const dir = tempDir();
-  try {
-    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-    const ns = engine.namespace("default");
-    if (!ns) throw new Error("default missing");
+test("stage: a refusal throws at once, a staged value reads back before its flush", () =>
+  withDefault(async (ns) => {
     ns.leaveCachingToOwner(); // as the filesystem's data namespace: reads go to the file
     let flushes = 0;
     const realFlush = ns.store.flushPending.bind(ns.store);
@@ -114,28 +141,19 @@ test("stage: a refusal throws at once, a staged value reads back before its flus
     expect(thrown(() => ns.stage(utf8("x".repeat(300)), utf8("v")))).toContain("Key too large");
     ns.store.failure = "simulated EIO";
     expect(thrown(() => ns.stage(utf8("t"), utf8("v")))).toContain("Cannot write data right now");
-    await engine.close();
-  } finally {
-    removeDir(dir);
-  }
-});
+  }));
 
-test("a staged value whose write failed in another caller's flush rejects; no index entry names it", async () => {
-  const dir = tempDir();
-  try {
-    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-    const ns = engine.namespace("default");
-    if (!ns) throw new Error("default missing");
+test("a staged value whose write failed in another caller's flush rejects; no index entry names it", () =>
+  withDefault(async (ns, _engine, dir) => {
     ns.leaveCachingToOwner();
     await ns.set(utf8("before"), utf8("kept"));
     await ns.sync();
     const indexFile = join(dir, "index", "default", "i0");
     const indexBytes = readFileSync(indexFile).length;
     const staged = ns.stage(utf8("lost"), new Uint8Array(64 * 1024).fill(3));
-    const dataFd = ns.store.dataFd;
-    ns.store.dataFd = 1_000_000; // the next write of the data file fails (EBADF)
+    const repair = breakDataFile(ns);
     expect(() => ns.getNow(utf8("lost"))).toThrow(); // this read's flush hits the error
-    ns.store.dataFd = dataFd;
+    repair();
     await expect(staged).rejects.toThrow("Cannot write data right now");
     ns.store.flushPending();
     // The index entry of the value that never reached the data file was not written either.
@@ -145,44 +163,26 @@ test("a staged value whose write failed in another caller's flush rejects; no in
     await ns.sync();
     expect(await ns.get(utf8("lost"))).toBeNull();
     expect(str(ns.getNow(utf8("before")))).toBe("kept");
-    await engine.close();
-  } finally {
-    removeDir(dir);
-  }
-});
+  }));
 
-test("a failed fsync fails the store: the next sync does not report success", async () => {
-  const dir = tempDir();
-  try {
-    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-    const ns = engine.namespace("default");
-    if (!ns) throw new Error("default missing");
+test("a failed fsync fails the store: the next sync does not report success", () =>
+  withDefault(async (ns) => {
     ns.setNow(utf8("k"), utf8("v")); // written, not yet synced
-    const dataFd = ns.store.dataFd;
-    ns.store.dataFd = 1_000_000; // fdatasync fails (EBADF), as EIO would
+    const repair = breakDataFile(ns);
     await expect(ns.sync()).rejects.toThrow();
-    ns.store.dataFd = dataFd;
+    repair();
     await expect(ns.sync()).rejects.toThrow("Cannot write data right now");
     expect(ns.store.failure).toContain("sync failed");
-    await engine.close();
-  } finally {
-    removeDir(dir);
-  }
-});
+  }));
 
-test("a store whose file write failed is replayed by the next set or sync, keeping what reached the files", async () => {
-  const dir = tempDir();
-  try {
-    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-    const ns = engine.namespace("default");
-    if (!ns) throw new Error("default missing");
+test("a store whose file write failed is replayed by the next set or sync, keeping what reached the files", () =>
+  withDefault(async (ns, engine, dir) => {
     ns.leaveCachingToOwner();
     await ns.set(utf8("a"), utf8("1"));
     await ns.sync();
-    const dataFd = ns.store.dataFd;
-    ns.store.dataFd = 1_000_000; // the write fails, as on a full disk
+    let repair = breakDataFile(ns); // the write fails, as on a full disk
     await expect(ns.set(utf8("b"), utf8("2"))).rejects.toThrow();
-    ns.store.dataFd = dataFd; // space again
+    repair(); // space again
     const failed = ns.store;
     await ns.set(utf8("c"), utf8("3")); // replays the files first
     expect(ns.store).not.toBe(failed);
@@ -192,88 +192,69 @@ test("a store whose file write failed is replayed by the next set or sync, keepi
     expect(str(await ns.get(utf8("c")))).toBe("3");
     await ns.sync();
     // A second failure within the interval is not replayed at once.
-    const replayedFd = ns.store.dataFd;
-    ns.store.dataFd = 1_000_000;
+    repair = breakDataFile(ns);
     await expect(ns.set(utf8("d"), utf8("4"))).rejects.toThrow();
-    ns.store.dataFd = replayedFd;
+    repair();
     await expect(ns.set(utf8("e"), utf8("5"))).rejects.toThrow("Cannot write data right now");
     await engine.close();
-    const reopened = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
+    const reopened = await openEngine(dirOptions(dir));
     const back = reopened.namespace("default");
     expect(str((await back?.get(utf8("c"))) ?? null)).toBe("3");
     await reopened.close();
-  } finally {
-    removeDir(dir);
-  }
-});
+  }));
 
-test("a store whose sync failed is not replayed: it stays failed", async () => {
-  const dir = tempDir();
-  try {
-    const engine = await openEngine({ dataDir: join(dir, "data"), indexDir: join(dir, "index") });
-    const ns = engine.namespace("default");
-    if (!ns) throw new Error("default missing");
+test("a store whose sync failed is not replayed: it stays failed", () =>
+  withDefault(async (ns) => {
     ns.setNow(utf8("k"), utf8("v"));
-    const dataFd = ns.store.dataFd;
-    ns.store.dataFd = 1_000_000;
+    const repair = breakDataFile(ns);
     await expect(ns.sync()).rejects.toThrow();
-    ns.store.dataFd = dataFd;
+    repair();
     const failed = ns.store;
     await expect(ns.set(utf8("k2"), utf8("v"))).rejects.toThrow("Cannot write data right now");
     expect(ns.store).toBe(failed);
-    await engine.close();
-  } finally {
-    removeDir(dir);
-  }
-});
+  }));
 
-test("replay guards: a sync failing after a write failure, unreplayable files, a close meanwhile", async () => {
-  const dir = tempDir();
-  const options = { dataDir: join(dir, "data"), indexDir: join(dir, "index") };
-  try {
-    // A failed write, then a failed sync of the same store: never replayed.
-    const engine = await openEngine(options);
-    const ns = engine.namespace("default");
-    if (!ns) throw new Error("default missing");
-    ns.setNow(utf8("x"), utf8("1"));
-    const dataFd = ns.store.dataFd;
-    ns.store.dataFd = 1_000_000;
-    const syncing = ns.durable();
-    expect(() => ns.setNow(utf8("y"), utf8("2"))).toThrow();
-    await expect(syncing).rejects.toThrow();
-    ns.store.dataFd = dataFd;
-    const failed = ns.store;
-    await expect(ns.sync()).rejects.toThrow();
-    expect(ns.store).toBe(failed);
-    await engine.close();
+test(
+  "replay guards: a sync failing after a write failure, unreplayable files, a close meanwhile",
+  () =>
+    withDefault(async (ns, engine, dir) => {
+      // A failed write, then a failed sync of the same store: never replayed.
+      ns.setNow(utf8("x"), utf8("1"));
+      let repair = breakDataFile(ns);
+      const syncing = ns.durable();
+      expect(() => ns.setNow(utf8("y"), utf8("2"))).toThrow();
+      await expect(syncing).rejects.toThrow();
+      repair();
+      const failed = ns.store;
+      await expect(ns.sync()).rejects.toThrow();
+      expect(ns.store).toBe(failed);
+      await engine.close();
 
-    // Files that cannot be replayed: the failed store stays, still readable.
-    const second = await openEngine(options);
-    const ns2 = second.namespace("default");
-    if (!ns2) throw new Error("default missing");
-    await ns2.set(utf8("z"), utf8("3"));
-    const fd2 = ns2.store.dataFd;
-    ns2.store.dataFd = 1_000_000;
-    await expect(ns2.set(utf8("w"), utf8("4"))).rejects.toThrow();
-    ns2.store.dataFd = fd2;
-    const d0 = join(dir, "data", "default", "d0");
-    renameSync(d0, `${d0}.away`);
-    const stuck = ns2.store;
-    await expect(ns2.set(utf8("v"), utf8("5"))).rejects.toThrow();
-    expect(ns2.store).toBe(stuck);
-    expect(str(await ns2.get(utf8("z")))).toBe("3");
-    renameSync(`${d0}.away`, d0);
+      // Files that cannot be replayed: the failed store stays, still readable.
+      const second = await openEngine(dirOptions(dir));
+      const ns2 = second.namespace("default");
+      if (!ns2) throw new Error("default missing");
+      await ns2.set(utf8("z"), utf8("3"));
+      repair = breakDataFile(ns2);
+      await expect(ns2.set(utf8("w"), utf8("4"))).rejects.toThrow();
+      repair();
+      const d0 = join(dir, "data", "default", "d0");
+      renameSync(d0, `${d0}.away`);
+      const stuck = ns2.store;
+      await expect(ns2.set(utf8("v"), utf8("5"))).rejects.toThrow();
+      expect(ns2.store).toBe(stuck);
+      expect(str(await ns2.get(utf8("z")))).toBe("3");
+      renameSync(`${d0}.away`, d0);
 
-    // A close while the replay runs waits for it and closes the replayed store.
-    await Bun.sleep(replayIntervalMs + 20);
-    const replaying = ns2.sync();
-    const closing = second.close();
-    await replaying;
-    await closing;
-    const third = await openEngine(options); // the lock was released
-    expect(str((await third.namespace("default")?.get(utf8("z"))) ?? null)).toBe("3");
-    await third.close();
-  } finally {
-    removeDir(dir);
-  }
-}, 20_000);
+      // A close while the replay runs waits for it and closes the replayed store.
+      await Bun.sleep(replayIntervalMs + 20);
+      const replaying = ns2.sync();
+      const closing = second.close();
+      await replaying;
+      await closing;
+      const third = await openEngine(dirOptions(dir)); // the lock was released
+      expect(str((await third.namespace("default")?.get(utf8("z"))) ?? null)).toBe("3");
+      await third.close();
+    }),
+  20_000,
+);
